@@ -1,0 +1,7 @@
+"""``python -m sbsr`` lists the command-line entry points."""
+
+print(
+    "sbsr commands:\n"
+    "  python -m sbsr.reproduce   run the book's notebooks headless (papermill)\n"
+    "  python -m sbsr.book.build  run the notebooks, then build the HTML book\n"
+)

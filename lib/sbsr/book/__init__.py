@@ -1,0 +1,36 @@
+"""Helpers for the book's notebooks: session set-up, results beside the published tables, figures.
+
+A chapter starts with::
+
+    from sbsr.book import setup
+    session = setup(profile=profile, device=device, seed=seed)
+
+which validates the parameters, seeds every generator, picks the device and makes plotly figures render
+both live (JupyterLab) and in the static HTML book (plotly.js is bundled by :mod:`sbsr.book.sphinx_ext`).
+"""
+
+from .results import (
+    RESULT_COLUMNS,
+    load_published,
+    make_results,
+    read_results,
+    results_html,
+    show_results,
+    side_by_side,
+    write_results,
+)
+from .session import Session, progress, setup
+
+__all__ = [
+    "RESULT_COLUMNS",
+    "Session",
+    "load_published",
+    "make_results",
+    "progress",
+    "read_results",
+    "results_html",
+    "setup",
+    "show_results",
+    "side_by_side",
+    "write_results",
+]

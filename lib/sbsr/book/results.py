@@ -1,0 +1,231 @@
+"""The results convention: every reproduced table beside the published one.
+
+A reproduced table is written to ``results/<table_id>.csv`` where ``<table_id>`` is the file stem of the
+matching published table in ``data/published/`` (for example ``thesis_table_4_1``). Columns, in order:
+:data:`RESULT_COLUMNS`. ``value``/``plus_minus`` are always computed by a notebook;
+``published_value``/``published_plus_minus`` are looked up from the published CSV by
+``(row, category, metric)``, never the other way round.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from ..config import find_project_root
+from ..io import atomic_path
+
+RESULT_COLUMNS = [
+    "table",
+    "row",
+    "category",
+    "metric",
+    "value",
+    "plus_minus",
+    "published_value",
+    "published_plus_minus",
+    "data",
+    "encoder",
+    "profile",
+]
+PUBLISHED_COLUMNS = ["source_file", "table", "row", "category", "metric", "value", "plus_minus", "note"]
+KEY = ["row", "category", "metric"]
+RUN_KEY = ["data", "encoder", "profile"]
+DECIMALS = 4
+
+# What produced the published numbers, by seed file: shown in the banner above each table.
+PUBLISHED_SETTING = {
+    "003_f23f6e658b165824.txt": "the thesis (Berardi): AmateurSketch sketches (Qi et al.) and ShapeNetCore v2 "
+    "shapes, OpenAI CLIP",
+    "000_a3fa1e075df665d8.txt": "Song et al.: MI3DOR / MI3DOR-2 images and 3D models",
+    "001_035a26d89623bb81.txt": "Uy et al.: ShapeNet images and meshes",
+    "004_1e4e67375dd91999.txt": "Ji et al.: voxel/image triplet encoder",
+}
+
+
+class ResultsError(ValueError):
+    """A results or published table is malformed; the message names the file."""
+
+
+def published_dir(root: str | os.PathLike | None = None) -> Path:
+    return Path(root or find_project_root()) / "data" / "published"
+
+
+def results_dir(root: str | os.PathLike | None = None) -> Path:
+    return Path(root or find_project_root()) / "results"
+
+
+def published_table_ids(root: str | os.PathLike | None = None) -> list[str]:
+    return sorted(p.stem for p in published_dir(root).glob("*.csv"))
+
+
+def load_published(table_id: str, root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The published table ``data/published/<table_id>.csv`` (long format)."""
+    path = published_dir(root) / f"{table_id}.csv"
+    if not path.is_file():
+        known = ", ".join(published_table_ids(root)) or "none"
+        raise ResultsError(f"{path}: no published table {table_id!r} (known: {known})")
+    df = pd.read_csv(path, dtype={"row": str, "category": str, "metric": str}, keep_default_na=False)
+    missing = [c for c in PUBLISHED_COLUMNS if c not in df.columns]
+    if missing:
+        raise ResultsError(f"{path}: not a long-format results table, missing columns {missing}")
+    for col in ("value", "plus_minus"):
+        df[col] = pd.to_numeric(df[col].replace("", float("nan")), errors="raise")
+    return df
+
+
+def published_rows(table_id: str, root: str | os.PathLike | None = None) -> list[str]:
+    """Row labels of a published table, in printed order."""
+    return list(dict.fromkeys(load_published(table_id, root)["row"]))
+
+
+def make_results(
+    table_id: str,
+    reproduced: pd.DataFrame | Iterable[dict],
+    *,
+    data: str,
+    encoder: str,
+    profile: str,
+    root: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Attach published values to computed ones.
+
+    ``reproduced`` holds ``row, category, metric, value`` and optionally ``plus_minus``; ``row`` uses the
+    published row label when the row reproduces a published one (other rows are allowed: their published
+    value stays empty).
+    """
+    rep = pd.DataFrame(list(reproduced) if not isinstance(reproduced, pd.DataFrame) else reproduced).copy()
+    for col in ("row", "category", "metric", "value"):
+        if col not in rep.columns:
+            raise ResultsError(f"reproduced table for {table_id} lacks column {col!r}")
+    if "plus_minus" not in rep.columns:
+        rep["plus_minus"] = float("nan")
+    rep = rep[["row", "category", "metric", "value", "plus_minus"]]
+    rep["category"] = rep["category"].fillna("").astype(str)
+    if rep.duplicated(KEY).any():
+        dup = rep[rep.duplicated(KEY, keep=False)].head(3).to_dict("records")
+        raise ResultsError(f"reproduced table for {table_id} repeats keys, e.g. {dup}")
+    pub = load_published(table_id, root)
+    pub = pub[KEY + ["value", "plus_minus", "table"]].rename(
+        columns={"value": "published_value", "plus_minus": "published_plus_minus"}
+    )
+    out = rep.merge(pub.drop(columns="table"), on=KEY, how="left")
+    out.insert(0, "table", pub["table"].iloc[0] if len(pub) else table_id)
+    out["data"], out["encoder"], out["profile"] = data, encoder, profile
+    for col in ("value", "plus_minus"):
+        out[col] = pd.to_numeric(out[col]).astype(float).round(DECIMALS)
+    return out[RESULT_COLUMNS]
+
+
+def write_results(
+    table_id: str, results: pd.DataFrame, root: str | os.PathLike | None = None
+) -> Path:
+    """Write ``results/<table_id>.csv`` atomically.
+
+    Rows of the same ``(data, encoder, profile)`` as ``results`` replace earlier ones; rows of other runs
+    (another encoder, another profile) are kept. Rows are ordered by the published row order, so that
+    rerunning with the same parameters writes a byte-identical file.
+    """
+    missing = [c for c in RESULT_COLUMNS if c not in results.columns]
+    if missing:
+        raise ResultsError(f"results for {table_id} lack columns {missing}; build them with make_results()")
+    path = results_dir(root) / f"{table_id}.csv"
+    frames = [results[RESULT_COLUMNS]]
+    if path.exists():
+        old = read_results(table_id, root)
+        runs = set(map(tuple, results[RUN_KEY].astype(str).values))
+        keep = ~old[RUN_KEY].astype(str).apply(tuple, axis=1).isin(runs)
+        frames.insert(0, old[keep])
+    merged = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    merged = _ordered(merged, table_id, root)
+    with atomic_path(path) as tmp:
+        merged.to_csv(tmp, index=False, float_format=f"%.{DECIMALS}f")
+    return path
+
+
+def _ordered(df: pd.DataFrame, table_id: str, root) -> pd.DataFrame:
+    order = {r: i for i, r in enumerate(published_rows(table_id, root))}
+    df = df.copy()
+    df["_row_order"] = df["row"].map(lambda r: order.get(r, len(order)))
+    df = df.sort_values(
+        ["profile", "data", "encoder", "_row_order", "row", "category", "metric"], kind="mergesort"
+    )
+    return df.drop(columns="_row_order").reset_index(drop=True)
+
+
+def read_results(table_id: str, root: str | os.PathLike | None = None) -> pd.DataFrame:
+    path = results_dir(root) / f"{table_id}.csv"
+    if not path.is_file():
+        raise ResultsError(f"{path}: no reproduced results yet; run the notebook that computes {table_id}")
+    df = pd.read_csv(path, dtype={"row": str, "category": str, "metric": str}, keep_default_na=False)
+    missing = [c for c in RESULT_COLUMNS if c not in df.columns]
+    if missing:
+        raise ResultsError(f"{path}: missing columns {missing}")
+    for col in ("value", "plus_minus", "published_value", "published_plus_minus"):
+        df[col] = pd.to_numeric(df[col].replace("", float("nan")))
+    return df
+
+
+def _fmt(value: float, pm: float = float("nan"), decimals: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    s = f"{value:.{decimals}f}"
+    if pm is not None and not (isinstance(pm, float) and math.isnan(pm)):
+        s += f" ± {pm:.{decimals}f}"
+    return s
+
+
+def side_by_side(results: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """Wide view of one run: a line per row label, and for each category/metric the columns
+    ``reproduced``, ``published`` and ``Δ`` (reproduced − published)."""
+    df = results.copy()
+    df["reproduced"] = [_fmt(v, p, decimals) for v, p in zip(df["value"], df["plus_minus"])]
+    df["published"] = [_fmt(v, p, decimals) for v, p in zip(df["published_value"], df["published_plus_minus"])]
+    delta = df["value"] - df["published_value"]
+    df["Δ"] = [("–" if math.isnan(d) else f"{d:+.{decimals}f}") for d in delta]
+    df["column"] = [f"{c} {m}".strip() for c, m in zip(df["category"], df["metric"])]
+    row_order = list(dict.fromkeys(df["row"]))
+    col_order = list(dict.fromkeys(df["column"]))
+    wide = df.pivot(index="row", columns="column", values=["reproduced", "published", "Δ"])
+    wide = wide.swaplevel(0, 1, axis=1)
+    cols = [(c, k) for c in col_order for k in ("reproduced", "published", "Δ")]
+    wide = wide.reindex(index=row_order, columns=pd.MultiIndex.from_tuples(cols))
+    wide.index.name = None
+    return wide
+
+
+def banner(table_id: str, data: str, encoder: str, profile: str, root=None) -> str:
+    pub = load_published(table_id, root)
+    source = pub["source_file"].iloc[0] if len(pub) else ""
+    setting = PUBLISHED_SETTING.get(source, source)
+    printed = pub["table"].iloc[0] if len(pub) else table_id
+    return (
+        f"<div class='sbsr-banner'><b>Reproduced</b> with data <code>{html.escape(data)}</code> and encoder "
+        f"<code>{html.escape(encoder)}</code> (profile <code>{html.escape(profile)}</code>). "
+        f"<b>Published</b>: {html.escape(printed)} of {html.escape(setting)}. "
+        "Δ = reproduced − published. The settings differ, so Δ measures the gap between our miniature and "
+        "the paper, not an error.</div>"
+    )
+
+
+def results_html(table_id: str, results: pd.DataFrame | None = None, root=None, decimals: int = 2) -> str:
+    """HTML for every run in a results table: one banner and one side-by-side table per run."""
+    if results is None:
+        results = read_results(table_id, root)
+    parts = []
+    for (data, encoder, profile), run in results.groupby(RUN_KEY, sort=False):
+        parts.append(banner(table_id, data, encoder, profile, root))
+        parts.append(side_by_side(run, decimals).to_html(classes="sbsr-results", border=0, na_rep="–"))
+    return "\n".join(parts)
+
+
+def show_results(table_id: str, results: pd.DataFrame | None = None, root=None, decimals: int = 2) -> None:
+    """Display :func:`results_html` in a notebook."""
+    from IPython.display import HTML, display
+
+    display(HTML(results_html(table_id, results, root, decimals)))

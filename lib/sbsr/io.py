@@ -1,0 +1,72 @@
+"""Safe file output: atomic writes and validated user paths.
+
+Nothing already computed is lost: every file is written to a temporary sibling and moved into place
+with :func:`os.replace`, which is atomic on POSIX file systems.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.tmp-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
+    return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def ensure_within(path: str | os.PathLike, root: str | os.PathLike, what: str = "path") -> Path:
+    """Resolve ``path`` and refuse it unless it lies inside ``root`` (guards output folders)."""
+    resolved = Path(path).resolve()
+    root = Path(root).resolve()
+    if resolved != root and root not in resolved.parents:
+        raise ValueError(f"{what} {resolved} is outside the allowed folder {root}")
+    return resolved
+
+
+def existing_dir(path: str | os.PathLike, what: str = "folder") -> Path:
+    """A user-supplied folder that must exist; the error names it."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise FileNotFoundError(f"{what} {p} does not exist")
+    if not p.is_dir():
+        raise NotADirectoryError(f"{what} {p} is not a folder")
+    return p.resolve()
