@@ -10,7 +10,8 @@ The alternative of Table 4.3 / Table B.5 ("avg") averages the *features* of all 
 compares the query with that mean feature.
 
 Every function accepts numpy arrays or torch tensors and answers in the same kind (torch results stay
-on the input's device). Distances are accumulated in float64 unless ``dtype`` says otherwise.
+on the input's device). Distances are accumulated in float64 unless ``dtype`` says otherwise (numpy
+inputs are handed to torch's CPU matmul without copying, which is several times faster for float64).
 """
 
 from __future__ import annotations
@@ -71,31 +72,12 @@ def _chunk_rows(n_other: int, d: int, itemsize: int, chunk_bytes: int, method: s
 
 
 def _mse_numpy(q: np.ndarray, g: np.ndarray, *, dtype, method: str, chunk_bytes: int) -> np.ndarray:
-    dtype = np.dtype(dtype or np.float64)
-    n_q, d = q.shape
-    out = np.empty((n_q, g.shape[0]), dtype=dtype)
-    if d == 0:
-        out[:] = 0.0
-        return out
-    qd = q.astype(dtype, copy=False)
-    if method == "matmul":
-        q_sq = np.einsum("ij,ij->i", qd, qd)
-        step = _chunk_rows(n_q, d, dtype.itemsize, chunk_bytes, method)
-        for start in range(0, g.shape[0], step):
-            gc = g[start:start + step].astype(dtype, copy=False)
-            g_sq = np.einsum("ij,ij->i", gc, gc)
-            block = q_sq[:, None] + g_sq[None, :] - 2.0 * (qd @ gc.T)
-            out[:, start:start + step] = np.maximum(block, 0.0) / d
-        return out
-    q_step = max(1, min(n_q, 64))
-    g_step = _chunk_rows(q_step, d, dtype.itemsize, chunk_bytes, method)
-    for qs in range(0, n_q, q_step):
-        qc = qd[qs:qs + q_step]
-        for gs in range(0, g.shape[0], g_step):
-            gc = g[gs:gs + g_step].astype(dtype, copy=False)
-            diff = qc[:, None, :] - gc[None, :, :]
-            out[qs:qs + q_step, gs:gs + g_step] = np.einsum("qgd,qgd->qg", diff, diff) / d
-    return out
+    # torch's CPU matmul is several times faster than numpy's for float64 here; inputs are shared, not copied
+    import torch
+
+    out = _mse_torch(torch.from_numpy(np.ascontiguousarray(q)), torch.from_numpy(np.ascontiguousarray(g)),
+                     dtype=np.float64 if dtype is None else dtype, method=method, chunk_bytes=chunk_bytes)
+    return out.numpy()
 
 
 def _mse_torch(q, g, *, dtype, method: str, chunk_bytes: int):
@@ -103,7 +85,10 @@ def _mse_torch(q, g, *, dtype, method: str, chunk_bytes: int):
 
     q = torch.as_tensor(q)
     g = torch.as_tensor(g, device=q.device)
-    dtype = dtype or torch.float64
+    if dtype is None:
+        dtype = torch.float64
+    elif not isinstance(dtype, torch.dtype):  # a numpy dtype or its name
+        dtype = getattr(torch, np.dtype(dtype).name)
     if q.device.type == "mps" and dtype == torch.float64:  # MPS has no float64
         dtype = torch.float32
     itemsize = torch.empty((), dtype=dtype).element_size()

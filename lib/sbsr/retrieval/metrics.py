@@ -245,7 +245,7 @@ def object_matching_accuracy(distance_matrix, ties: str = "pessimistic") -> floa
     Summarises figure 4.1 ("comparing the same object between different domains results in the lowest
     average distance in most of the cases").
     """
-    d = _np(getattr(distance_matrix, "mean", distance_matrix))
+    d = _np(distance_matrix.mean if isinstance(distance_matrix, StudyMatrix) else distance_matrix)
     if d.ndim != 2 or d.shape[0] != d.shape[1]:
         raise ValueError(f"expected a square (N, N) matrix, got shape {d.shape}")
     return accuracy_at_k(d, np.arange(d.shape[0]), 1, ties=ties)
