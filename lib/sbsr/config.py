@@ -51,6 +51,8 @@ class NotebookSpec:
     title: str
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # profile -> values
     timeout: dict[str, int] = field(default_factory=dict)  # profile -> per-cell timeout (s)
+    tables: tuple[str, ...] = ()  # published table ids (data/published/<id>.csv) this chapter reproduces
+    figures: tuple[str, ...] = ()  # published figure ids (data/published/figures.yml) it reproduces
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def load_profiles(path: str | os.PathLike | None = None) -> Profiles:
             quick: {n_shapes: 12}
             full: {n_shapes: 200}
             timeout: {quick: 600, full: 7200}
+            tables: [thesis_table_4_8]      # what the chapter reproduces (for the status page)
+            figures: [thesis_fig_4_4]
     """
     path = Path(path) if path else find_project_root() / "notebooks" / "profiles.yml"
     try:
@@ -121,7 +125,7 @@ def load_profiles(path: str | os.PathLike | None = None) -> Profiles:
         if name in seen:
             raise ConfigError(f"{path}: notebook {name!r} is listed twice")
         seen.add(name)
-        unknown = set(entry) - {"name", "title", "timeout", *PROFILES}
+        unknown = set(entry) - {"name", "title", "timeout", "tables", "figures", *PROFILES}
         if unknown:
             raise ConfigError(f"{path}: notebook {name!r} has unknown keys {sorted(unknown)}")
         notebooks.append(
@@ -130,6 +134,8 @@ def load_profiles(path: str | os.PathLike | None = None) -> Profiles:
                 title=str(entry.get("title", name)),
                 parameters={p: dict(entry.get(p) or {}) for p in PROFILES},
                 timeout={k: int(v) for k, v in (entry.get("timeout") or {}).items()},
+                tables=tuple(entry.get("tables") or ()),
+                figures=tuple(entry.get("figures") or ()),
             )
         )
     return Profiles(path=path, defaults={p: dict(v or {}) for p, v in defaults.items()}, notebooks=notebooks)
