@@ -83,6 +83,9 @@ r = scene.render
 r.engine = "CYCLES"
 scene.cycles.samples = 4
 scene.cycles.device = "CPU"
+scene.cycles.use_denoising = False
+for _vl in scene.view_layers:
+    _vl.cycles.denoising_store_passes = False
 r.resolution_x = r.resolution_y = args["size"]
 r.resolution_percentage = 100
 r.film_transparent = False
