@@ -1,0 +1,131 @@
+"""Shared experiment plumbing for the core-paper chapters: encoders to run, cached images, table rows.
+
+Every chapter of the core paper evaluates :class:`~sbsr.retrieval.pipeline.RetrievalSettings` on the
+chair and lamp splits of a dataset, for each available encoder, and writes rows of the form
+``row, category, metric, value[, plus_minus]`` for :func:`sbsr.book.make_results`. This module holds
+what those chapters share, so that no notebook defines it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .pipeline import RetrievalRun, RetrievalSettings, gallery_views, run_retrieval
+
+log = logging.getLogger(__name__)
+PAPER_CATEGORIES = ("chair", "lamp")
+
+
+@dataclass
+class EncoderChoice:
+    name: str
+    encoder: object | None
+    reason: str = ""
+
+    @property
+    def available(self) -> bool:
+        return self.encoder is not None
+
+
+def load_encoders(names: Sequence[str], device: str = "auto") -> list[EncoderChoice]:
+    """Build every named encoder that is available here; unavailable ones carry the reason (no random
+    stand-ins: a table row is only labelled with an encoder that really produced it)."""
+    from ..encoders import get_encoder, list_encoders
+
+    info = {i.name: i for i in list_encoders()}
+    out = []
+    for name in names:
+        if name not in info:
+            raise ValueError(f"unknown encoder {name!r}; known: {', '.join(info)}")
+        if not info[name].available:
+            out.append(EncoderChoice(name, None, info[name].reason))
+            continue
+        out.append(EncoderChoice(name, get_encoder(name, device=device)))
+    return out
+
+
+def encoder_table(choices: Iterable[EncoderChoice]):
+    import pandas as pd
+
+    return pd.DataFrame([{"encoder": c.name, "used": c.available, "why not": c.reason} for c in choices])
+
+
+@dataclass
+class SplitImages:
+    """Sketches and gallery views of one split, loaded once and reused across many settings."""
+
+    split: object
+    _sketches: np.ndarray | None = None
+    _views: dict = field(default_factory=dict)
+
+    @property
+    def sketches(self) -> np.ndarray:
+        if self._sketches is None:
+            self._sketches = self.split.sketch_images()
+        return self._sketches
+
+    def views(self, settings: RetrievalSettings) -> np.ndarray:
+        key = (settings.views, settings.view_style)
+        if key not in self._views:
+            self._views[key] = gallery_views(self.split, settings)
+        return self._views[key]
+
+
+class Evaluator:
+    """Evaluate settings on the paper's categories of one split, with images and features cached."""
+
+    def __init__(self, dataset, split: str = "validation", categories: Sequence[str] = PAPER_CATEGORIES,
+                 cache=None, n_shapes: int | None = None):
+        self.dataset = dataset
+        self.split_name = split
+        self.categories = tuple(categories)
+        self.cache = cache
+        self.images = {}
+        for cat in self.categories:
+            sp = dataset.split(split, cat)
+            if n_shapes is not None and len(sp.shapes) > n_shapes:
+                sp = sp.subset(n_shapes=n_shapes)
+            self.images[cat] = SplitImages(sp)
+
+    def split(self, category: str):
+        return self.images[category].split
+
+    def run(self, encoder, settings: RetrievalSettings, category: str) -> RetrievalRun:
+        imgs = self.images[category]
+        return run_retrieval(imgs.split, encoder, settings, cache=self.cache, sketches=imgs.sketches,
+                             views=imgs.views(settings))
+
+    def accuracy(self, encoder, settings: RetrievalSettings, ks=(1, 5)) -> dict[str, dict[str, float]]:
+        """``{category: {"acc@1": .., "acc@5": ..}}``."""
+        return {cat: self.run(encoder, settings, cat).accuracy(ks) for cat in self.categories}
+
+
+def accuracy_rows(row: str, accuracy: dict[str, dict[str, float]], plus_minus: dict | None = None) -> list[dict]:
+    """Rows for :func:`sbsr.book.make_results` from ``{category: {metric: value}}``."""
+    rows = []
+    for cat, metrics in accuracy.items():
+        for metric, value in metrics.items():
+            pm = (plus_minus or {}).get(cat, {}).get(metric, float("nan"))
+            rows.append({"row": row, "category": cat, "metric": metric, "value": float(value), "plus_minus": pm})
+    return rows
+
+
+def sweep_rows(row: str, accuracies: Sequence[dict[str, dict[str, float]]]) -> list[dict]:
+    """Mean ± standard deviation over a sweep's settings (Tables 4.1, 4.2 "random/uniform" rows)."""
+    cats = accuracies[0].keys()
+    mean = {c: {m: float(np.mean([a[c][m] for a in accuracies])) for m in accuracies[0][c]} for c in cats}
+    std = {c: {m: float(np.std([a[c][m] for a in accuracies])) for m in accuracies[0][c]} for c in cats}
+    return accuracy_rows(row, mean, std)
+
+
+def best_setting(values: Sequence, accuracies: Sequence[dict[str, dict[str, float]]],
+                 categories: Sequence[str] | None = None, metric: str = "acc@1"):
+    """The value whose mean ``metric`` over ``categories`` is highest (ties: the first), and its index."""
+    cats = list(categories or accuracies[0].keys())
+    scores = [np.mean([a[c][metric] for c in cats]) for a in accuracies]
+    i = int(np.argmax(scores))
+    return values[i], i
