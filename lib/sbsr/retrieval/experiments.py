@@ -129,3 +129,14 @@ def best_setting(values: Sequence, accuracies: Sequence[dict[str, dict[str, floa
     scores = [np.mean([a[c][metric] for c in cats]) for a in accuracies]
     i = int(np.argmax(scores))
     return values[i], i
+
+
+def open_paper_dataset(name: str = "procedural-v1", profile: str = "quick", **kwargs):
+    """The dataset a core-paper chapter evaluates on: the procedural stand-in (sized by ``profile``) or a
+    real one (``amateursketch``: AmateurSketch sketches with ShapeNetCore v2 shapes, roots from the
+    environment variables documented in data/README.md)."""
+    from ..data import open_dataset
+
+    if name.startswith("procedural"):
+        return open_dataset(name, profile=profile, **kwargs)
+    return open_dataset(name, **kwargs)
