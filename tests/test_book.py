@@ -1,13 +1,12 @@
 """End to end: `python -m sbsr.book.build --profile quick` (what `make book` runs) in the repository.
 
-Every notebook is executed through the runner at the quick profile, then the HTML book is built. Later
-tests read what it produced (executed notebooks, results tables, HTML pages).
+Every notebook is executed through the runner at the quick profile, then the HTML book is built (the
+session fixture `built_book` in conftest.py). Later tests read what it produced (executed notebooks,
+results tables, HTML pages).
 """
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 import yaml
@@ -21,15 +20,6 @@ def toc_files(project_root):
     for part in toc["parts"]:
         files += [c["file"] for c in part["chapters"]]
     return toc, files
-
-
-@pytest.fixture(scope="session")
-def built_book(project_root):
-    proc = subprocess.run(
-        [sys.executable, "-m", "sbsr.book.build", "--profile", "quick"],
-        cwd=project_root, capture_output=True, text=True, timeout=3600,
-    )
-    return proc
 
 
 @pytest.mark.slow
@@ -58,7 +48,7 @@ def test_chapters_render_outputs_without_errors_and_offline_plotly(built_book, p
     assert (html_dir / "_static" / "plotly.min.js").stat().st_size > 1_000_000
     for name in load_profiles(project_root / "notebooks" / "profiles.yml").names():
         page = (html_dir / "book" / "chapters" / f"{name}.html").read_text()
-        assert "Traceback" not in page and "Error</span>" not in page, name
+        assert "output traceback" not in page and "output error" not in page, name  # no failed cell
         assert "cdn.plot.ly" not in page, name
         if "Plotly.newPlot" in page:
             assert re.search(r'<script src="[./]*_static/plotly\.min\.js', page), name

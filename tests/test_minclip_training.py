@@ -77,3 +77,23 @@ def test_shipped_checkpoint_reproduces_its_recorded_metric():
     assert recorded["zero_shot_accuracy"] > 30
     enc = get_encoder("minclip-procedural-v1")
     assert "random" not in enc.weights_source
+
+
+def test_zero_shot_accuracy_and_confusion_by_hand(monkeypatch):
+    import sbsr.encoders.train as tr
+    from sbsr.encoders.zeroshot import zero_shot_accuracy
+
+    logits = torch.tensor([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.0, 0.1, 0.9]])
+    monkeypatch.setattr(tr, "zero_shot_logits", lambda model, images, names: logits)
+    acc, conf = zero_shot_accuracy(None, None, np.array([0, 1, 2, 2]), ("a", "b", "c"))
+    assert acc == 75.0
+    assert conf.tolist() == [[1, 0, 0], [0, 1, 0], [1, 0, 1]]
+
+
+@pytest.mark.parametrize("domain", ["line", "sketch"])
+def test_domain_images_are_deterministic(domain):
+    from sbsr.encoders.zeroshot import domain_images
+
+    a, la = domain_images(domain, 1, image_size=64)
+    b, lb = domain_images(domain, 1, image_size=64)
+    assert a.shape == (11, 64, 64, 3) and (a == b).all() and list(la) == list(range(11))

@@ -437,3 +437,11 @@ def test_paper_and_gallery_views():
     xy_o = Camera(elevation=0, projection="orthographic", ortho_scale=matching_ortho_scale()).project(p)[0]
     xy_p = Camera(elevation=0).project(p)[0]
     assert np.allclose(xy_o, xy_p)
+
+
+def test_integer_and_float_angles_give_the_same_camera():
+    from sbsr.render import Camera
+
+    a, b = Camera(azimuth=30, elevation=20, distance=2), Camera(azimuth=30.0, elevation=20.0, distance=2.0)
+    assert a == b and repr(a) == repr(b) and hash(a) == hash(b)
+    assert isinstance(a.azimuth, float)

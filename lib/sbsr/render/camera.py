@@ -48,6 +48,9 @@ class Camera:
     image_size: int = 224
 
     def __post_init__(self) -> None:
+        # Normalise numbers (30 and 30.0 are the same camera: equal reprs, hashes and cache keys).
+        for name in ("azimuth", "elevation", "distance", "fov", "ortho_scale"):
+            object.__setattr__(self, name, float(getattr(self, name)))
         if self.projection not in PROJECTIONS:
             raise ValueError(f"Camera.projection must be one of {PROJECTIONS}, got {self.projection!r}")
         if not self.distance > 0:
