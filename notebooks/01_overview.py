@@ -42,7 +42,7 @@ results_dir = "results"
 import pandas as pd
 import plotly.express as px
 
-from sbsr.book import load_published, setup
+from sbsr.book import live, load_published, setup
 
 session = setup(profile=profile, device=device, seed=seed)
 print(session.describe())
@@ -78,7 +78,6 @@ fig.show()
 
 # %%
 import ipywidgets as widgets
-from IPython.display import display
 
 
 def _metric_chart(metric):
@@ -86,11 +85,10 @@ def _metric_chart(metric):
     f = px.bar(sub, x="row", y="value", color="category", barmode="group",
                labels={"row": "method", "value": f"{metric} (%)"}, title=f"Published Table 4.8, {metric}")
     f.update_xaxes(tickangle=35)
-    f.show()
+    return f
 
 
-metric_knob = widgets.ToggleButtons(options=["acc@1", "acc@5"], value="acc@1", description="metric")
-display(widgets.interactive_output(_metric_chart, {"metric": metric_knob}), metric_knob)
+live(_metric_chart, metric=widgets.ToggleButtons(options=["acc@1", "acc@5"], value="acc@1", description="metric"))
 
 # %% [markdown]
 # ## What the text claims, recomputed from the table

@@ -110,3 +110,10 @@ def test_plus_minus_and_banner(root):
 def test_read_results_missing_file_is_explained(root):
     with pytest.raises(ResultsError, match="no reproduced results yet"):
         read_results("thesis_table_4_3", root)
+
+
+def test_unpublished_rows_keep_their_written_order(root):
+    rows = [{"row": r, "category": "chair", "metric": "acc@1", "value": 1.0} for r in ("zeta", "Minimum", "alpha")]
+    res = make_results("thesis_table_4_3", rows, data="d", encoder="e", profile="quick", root=root)
+    write_results("thesis_table_4_3", res, root)
+    assert list(read_results("thesis_table_4_3", root)["row"]) == ["Minimum", "zeta", "alpha"]

@@ -83,8 +83,11 @@ def convert(text_path: Path):
         nb = jupytext.read(text_path)
     except Exception as exc:  # jupytext raises several types
         raise ConfigError(f"{text_path}: cannot be read as a jupytext notebook: {exc}") from exc
-    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+    params = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not params:
         raise ConfigError(f"{text_path}: no cell tagged 'parameters' (papermill needs one)")
+    # The book shows papermill's injected cell (the values this run used); the defaults fold away.
+    params[0].metadata["tags"] = [*params[0].metadata["tags"], "hide-cell"]
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
     nb.metadata.setdefault("language_info", {"name": "python"})
     # Pair the executed .ipynb with its text source for readers who open it in Jupyter with jupytext.

@@ -20,10 +20,12 @@ from .results import (
     write_results,
 )
 from .session import Session, progress, setup
+from .widgets import live
 
 __all__ = [
     "RESULT_COLUMNS",
     "Session",
+    "live",
     "load_published",
     "make_results",
     "progress",

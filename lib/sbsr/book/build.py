@@ -1,6 +1,7 @@
 """Build the book: run every notebook headless, then build the HTML with Jupyter Book 1.
 
     python -m sbsr.book.build [--profile quick|full] [--device auto|cpu|cuda] [--skip-run]
+    python -m sbsr.book.build --fetch-assets    # only fetch the bundled JavaScript (make setup does this)
 
 Jupyter Book does not execute anything (``execute_notebooks: off``): it renders the notebooks that
 :mod:`sbsr.reproduce` executed into ``book/chapters/``. The HTML is built even when a notebook failed (the
@@ -16,17 +17,40 @@ from pathlib import Path
 
 from .. import reproduce
 from ..config import find_project_root
+from .sphinx_ext import STATIC_VENDOR, VENDOR_ENTRY_POINTS, VendorError, fetch_vendor
+
+
+def fetch_assets(root: Path, quiet: bool = False) -> int:
+    """Fetch the JavaScript the book serves itself (see :mod:`sbsr.book.sphinx_ext`); 0 or 2."""
+    try:
+        where = fetch_vendor(root)
+    except VendorError as exc:
+        print(f"sbsr.book.build: error: {exc}", file=sys.stderr)
+        return 2
+    if not quiet:
+        print(f"book assets: {where}")
+    return 0
 
 
 def build_html(root: Path) -> int:
-    """``jupyter-book build`` into ``<root>/_build/html``; returns its exit status."""
+    """``jupyter-book build`` into ``<root>/_build/html``; returns its exit status.
+
+    The page assets are fetched first, so that a missing npm is reported before Sphinx starts, and checked
+    afterwards: a book whose pages would reach for a CDN is not a successful build.
+    """
+    status = fetch_assets(root, quiet=True)
+    if status:
+        return status
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", str(root), "--builder", "html"]
     proc = subprocess.run(cmd, cwd=root)
-    index = root / "_build" / "html" / "index.html"
-    if proc.returncode == 0 and not index.is_file():
-        print(f"sbsr.book.build: error: {index} was not written", file=sys.stderr)
-        return 1
+    html = root / "_build" / "html"
+    if proc.returncode == 0:
+        expected = [html / "index.html"] + [html / "_static" / STATIC_VENDOR / e for e in VENDOR_ENTRY_POINTS]
+        missing = [str(p) for p in expected if not p.is_file()]
+        if missing:
+            print(f"sbsr.book.build: error: not written: {', '.join(missing)}", file=sys.stderr)
+            return 1
     return proc.returncode
 
 
@@ -36,8 +60,12 @@ def main(argv=None) -> int:
     p.add_argument("--device", default=None)
     p.add_argument("--root", default=None)
     p.add_argument("--skip-run", action="store_true", help="build from the notebooks executed last time")
+    p.add_argument("--fetch-assets", action="store_true", help="only fetch the bundled JavaScript into .vendor/")
     args = p.parse_args(argv)
     root = Path(args.root).resolve() if args.root else find_project_root()
+    assets_status = fetch_assets(root)  # before the notebooks run: fail in seconds, not after an hour
+    if args.fetch_assets or assets_status:
+        return assets_status
     run_status = 0
     if not args.skip_run:
         run_args = ["--profile", args.profile, "--root", str(root)]

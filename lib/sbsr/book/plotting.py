@@ -38,6 +38,11 @@ class BookRenderer(MimetypeRenderer):
         }
 
 
+def figure_bundle(fig) -> dict:
+    """The ``sbsr`` renderer's mime bundle of a plotly figure (for ``display(bundle, raw=True)``)."""
+    return BookRenderer().to_mimebundle(fig.to_dict())
+
+
 def use_book_renderer() -> None:
     """Register and select the ``sbsr`` renderer (idempotent)."""
     if RENDERER_NAME not in pio.renderers:

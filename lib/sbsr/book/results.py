@@ -150,10 +150,13 @@ def write_results(
 
 def _ordered(df: pd.DataFrame, table_id: str, root) -> pd.DataFrame:
     order = {r: i for i, r in enumerate(published_rows(table_id, root))}
+    # Unpublished rows follow the published ones, in the order they were first written.
+    for r in df["row"]:
+        order.setdefault(r, len(order))
     df = df.copy()
-    df["_row_order"] = df["row"].map(lambda r: order.get(r, len(order)))
+    df["_row_order"] = df["row"].map(order)
     df = df.sort_values(
-        ["profile", "data", "encoder", "_row_order", "row", "category", "metric"], kind="mergesort"
+        ["profile", "data", "encoder", "_row_order", "category", "metric"], kind="mergesort"
     )
     return df.drop(columns="_row_order").reset_index(drop=True)
 

@@ -1,10 +1,11 @@
 """Robust loading of sketch images and deterministic PNG encoding.
 
 Sketch files come in every form: any size, grayscale, RGB, palette, 16-bit, with an alpha channel
-(strokes on a transparent background) or with inverted polarity (light strokes on a dark background).
-:func:`load_sketch_image` turns all of them into the project's convention (see ``CONTRACTS.md``): a
-``(size, size)`` uint8 array, white (255) background, dark strokes, the original drawing padded to a
-square (never cropped or stretched) and resized.
+(strokes on a transparent background), with inverted polarity (light strokes on a dark background) or
+scanned/photographed on tinted paper. :func:`load_sketch_image` turns all of them into the project's
+convention (see ``CONTRACTS.md``): a ``(size, size)`` uint8 array, white (255) background, dark strokes,
+the original drawing padded to a square (never cropped or stretched) and resized. A clean drawing on a
+white background passes through unchanged apart from padding and resizing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from PIL import Image, UnidentifiedImageError
 
 INK_THRESHOLD = 200  # a pixel darker than this counts as ink (background is 255)
 MIN_INK_PIXELS = 4  # fewer ink pixels than this: the sketch is empty
+WHITE_PAPER = 250  # a background at least this light is left alone by level_background
+PAPER_NOISE = 24  # after levelling, pixels within this of white are paper grain and become white
 
 
 class ImageLoadError(ValueError):
@@ -50,6 +53,23 @@ def detect_inverted(gray: np.ndarray) -> bool:
         return median < 127.5
     border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
     return float(np.median(border)) < 127.5
+
+
+def level_background(gray: np.ndarray, white: int = WHITE_PAPER, noise: int = PAPER_NOISE) -> np.ndarray:
+    """Whiten a tinted background (scans, photos, coloured paper) of a dark-on-light drawing.
+
+    The background level is the median pixel (strokes are a minority). Below ``white`` the image is
+    scaled so that this level becomes 255, and pixels within ``noise`` of white become white, so that
+    paper grain does not count as part of the drawing when it is framed (thesis §4.2.2.1 crops the
+    drawing's bounding box). Backgrounds already at least ``white`` are returned unchanged.
+    """
+    g = np.asarray(gray)
+    level = float(np.median(g))
+    if level >= white or level <= 0:
+        return g
+    out = np.clip(np.round(g.astype(np.float64) * (255.0 / level)), 0, 255)
+    out[out >= 255 - noise] = 255
+    return out.astype(np.uint8)
 
 
 def _to_gray_white(img: Image.Image) -> np.ndarray:
@@ -99,7 +119,8 @@ def normalize_sketch_array(
     """Convert an in-memory image to a ``(size, size)`` uint8 white-background sketch.
 
     ``polarity``: ``"auto"`` (detect with :func:`detect_inverted`), ``"dark-on-light"`` (keep) or
-    ``"light-on-dark"`` (always invert). ``size=None`` keeps the padded square's own size.
+    ``"light-on-dark"`` (always invert). A tinted background is then whitened (:func:`level_background`).
+    ``size=None`` keeps the padded square's own size.
     Raises :class:`EmptySketchError` when no strokes remain, unless ``allow_empty``.
     """
     if polarity not in ("auto", "dark-on-light", "light-on-dark"):
@@ -124,6 +145,7 @@ def normalize_sketch_array(
     invert = polarity == "light-on-dark" or (polarity == "auto" and detect_inverted(gray))
     if invert:
         gray = 255 - gray
+    gray = level_background(gray)
     gray = _pad_square_resize(gray, size)
     if not allow_empty and is_empty(gray):
         raise EmptySketchError("sketch image contains no strokes")

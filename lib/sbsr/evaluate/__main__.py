@@ -1,0 +1,7 @@
+"""``python -m sbsr.evaluate``: see :mod:`sbsr.evaluate.cli`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,149 @@
+"""Renderer throughput: views per second of each output of :func:`sbsr.render.render` on a ~1-3k-face mesh.
+
+Used by ``benchmarks/bench_render.py`` (command line) and by the data chapter (which records the numbers of
+the machine that built the book).
+
+The mesh is a procedural chair from :mod:`sbsr.shapes` when that module can make one, otherwise a chair-like
+union of trimesh primitives (boxes, 64-sided cylinders, an icosphere; ~2.3k faces) normalised to a unit
+bounding-box diagonal like ShapeNet. Views sweep the azimuth at elevation 20°, distance 2.5 (the paper's
+camera, thesis §4.2.3.1). Each output is timed alone (one ``render`` call per view, the z-buffer included);
+``all`` renders every output in one call; ``natural`` is :func:`sbsr.render.render_natural`; ``blender
+lines`` (Freestyle, only when a ``blender`` executable is on PATH) includes Blender's start-up per view.
+Each output is swept ``repeats`` times and the fastest sweep is reported (robust to other load on a shared
+machine).
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import sys
+import time
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import Camera, prepare_mesh, render, render_natural
+
+#: Outputs timed one by one, then every output in one call ("all") and the natural-image composite.
+SINGLE_OUTPUTS = ("rgb", "depth", "normals", "parts", "lines")
+BLENDER_CASE = "blender lines"
+
+
+class _Mesh:
+    def __init__(self, vertices, faces, part_ids):
+        self.vertices, self.faces, self.part_ids = vertices, faces, part_ids
+
+
+def primitive_chair() -> _Mesh:
+    """A chair-like mesh of trimesh primitives with part ids, unit bounding-box diagonal."""
+    import trimesh
+
+    parts, pids = [], []
+
+    def add(mesh, pid, offset=(0, 0, 0)):
+        mesh.apply_translation(offset)
+        parts.append(mesh)
+        pids.append(np.full(len(mesh.faces), pid))
+
+    add(trimesh.creation.box((1.0, 0.1, 1.0)), 0)
+    add(trimesh.creation.box((1.0, 1.0, 0.1)), 1, (0, 0.55, -0.45))
+    for sx in (-1, 1):
+        for sz in (-1, 1):
+            leg = trimesh.creation.cylinder(radius=0.05, height=1.0, sections=64)
+            leg.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, (1, 0, 0)))
+            add(leg, 2, (0.45 * sx, -0.55, 0.45 * sz))
+    add(trimesh.creation.icosphere(subdivisions=3, radius=0.2), 3, (0, 1.2, -0.45))
+    mesh = trimesh.util.concatenate(parts)
+    lo, hi = mesh.bounds
+    vertices = (mesh.vertices - (lo + hi) / 2) / np.linalg.norm(hi - lo)
+    return _Mesh(vertices, np.asarray(mesh.faces), np.concatenate(pids))
+
+
+def benchmark_mesh():
+    """(mesh, description): a procedural chair from sbsr.shapes if available, else :func:`primitive_chair`."""
+    try:
+        from sbsr.shapes import generate_shape
+
+        shape = generate_shape("chair", 0)
+        if len(shape.faces) >= 500:
+            return shape, f"sbsr.shapes chair {getattr(shape, 'shape_id', '')}".strip()
+    except Exception:  # the benchmark must run even where the shapes package is broken
+        pass
+    return primitive_chair(), "trimesh primitive chair"
+
+
+def time_views(fn: Callable[[Camera], object], cameras: Sequence[Camera], repeats: int = 1) -> float:
+    """Seconds per view: the best over ``repeats`` sweeps of the mean over ``cameras`` (after one warm-up
+    call). The best sweep is the least disturbed by other processes on a shared machine."""
+    if not cameras:
+        raise ValueError("time_views needs at least one camera")
+    fn(cameras[0])
+    best = np.inf
+    for _ in range(max(1, int(repeats))):
+        start = time.perf_counter()
+        for cam in cameras:
+            fn(cam)
+        best = min(best, (time.perf_counter() - start) / len(cameras))
+    return float(best)
+
+
+def blender_available() -> bool:
+    """True when a ``blender`` executable is on PATH (the Freestyle backend can be timed)."""
+    return shutil.which("blender") is not None
+
+
+def run_benchmark(n_views: int = 60, repeats: int = 3, image_size: int = 224, blender_views: int = 3,
+                  mesh=None, progress: Callable | None = None) -> dict:
+    """Time every output of the renderer; returns a JSON-serialisable dict.
+
+    ``outputs`` maps each case (``rgb``, ``depth``, ``normals``, ``parts``, ``lines``, ``all``, ``natural``
+    and, with Blender on PATH and ``blender_views > 0``, ``blender lines``) to ``ms_per_view`` and
+    ``views_per_s``. ``blender_views`` of the ``n_views`` cameras are used for Blender (one sweep: each view
+    starts Blender). ``mesh`` defaults to :func:`benchmark_mesh`. ``progress`` wraps the list of cases
+    (e.g. :func:`sbsr.book.progress`).
+    """
+    if n_views < 1:
+        raise ValueError(f"n_views must be at least 1, got {n_views}")
+    if image_size < 8:
+        raise ValueError(f"image_size must be at least 8, got {image_size}")
+    source = "given mesh"
+    if mesh is None:
+        mesh, source = benchmark_mesh()
+    prepare_mesh(mesh)  # the view-independent topology is cached per mesh; time views only
+    cameras = [Camera(azimuth=float(a), image_size=int(image_size))
+               for a in np.linspace(0, 360, n_views, endpoint=False)]
+    cases: dict[str, tuple[Callable, Sequence[Camera], int]] = {
+        name: ((lambda cam, o=name: render(mesh, cam, outputs=(o,))), cameras, repeats) for name in SINGLE_OUTPUTS
+    }
+    cases["all"] = (lambda cam: render(mesh, cam), cameras, repeats)
+    cases["natural"] = (lambda cam: render_natural(mesh, cam, int(cam.azimuth * 1000)), cameras, repeats)
+    with_blender = blender_available() and blender_views > 0
+    if with_blender:
+        cases[BLENDER_CASE] = (lambda cam: render(mesh, cam, outputs=("lines",), backend="blender"),
+                               cameras[:blender_views], 1)
+    names = list(cases)
+    seconds = {}
+    for name in (progress(names, desc="render benchmark") if progress else names):
+        fn, cams, reps = cases[name]
+        seconds[name] = time_views(fn, cams, reps)
+    return {
+        "mesh": source, "faces": int(len(mesh.faces)), "image_size": int(image_size), "n_views": int(n_views),
+        "repeats": int(repeats), "blender_views": int(min(blender_views, n_views)) if with_blender else 0,
+        "blender": "timed" if with_blender else ("not on PATH" if not blender_available() else "skipped"),
+        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "python": sys.version.split()[0], "numpy": np.__version__,
+        "outputs": {k: {"ms_per_view": 1e3 * v, "views_per_s": 1.0 / v} for k, v in seconds.items()},
+    }
+
+
+def format_benchmark(result: dict) -> str:
+    """The result of :func:`run_benchmark` as a plain-text table."""
+    lines = [f"mesh: {result['mesh']}, {result['faces']} faces, {result['image_size']}x{result['image_size']}, "
+             f"{result['n_views']} views",
+             f"{'output':<14}{'ms/view':>10}{'views/s':>10}"]
+    for k, v in result["outputs"].items():
+        lines.append(f"{k:<14}{v['ms_per_view']:>10.2f}{v['views_per_s']:>10.1f}")
+    if result.get("blender") == "not on PATH":
+        lines.append("blender: not on PATH, Freestyle backend not timed")
+    return "\n".join(lines)

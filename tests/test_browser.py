@@ -1,0 +1,253 @@
+"""The built book in a real browser, offline: Debian's Chromium driven by Playwright, network blocked.
+
+Every page of the table of contents is opened from ``_build/html`` through ``file://``; any request to
+another scheme is aborted (and reported), so a page that still needs a CDN fails here. On each page the
+test waits for every plotly figure to draw its SVG, every embedded widget view to render and MathJax to
+typeset, and records console errors, uncaught exceptions and failed requests. Screenshots of three
+representative pages (the root page, the first chapter with a widget, the status page) are saved under
+``test-artifacts/screenshots/``.
+
+Chromium comes from Debian (``make test`` installs the ``chromium`` package when it is missing); Playwright
+only drives it (``executable_path``), it never downloads a browser of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path(os.environ.get("SBSR_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+WAIT_MS = 20_000  # per page and per kind of element; pages normally settle in a second or two
+WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
+STATUS_DOC = "book/status"
+
+
+def _unavailable(reason: str):
+    """Fail in CI (where `make test` installs everything), skip on a developer's machine."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def toc_docs(project_root: Path) -> list[str]:
+    """Every document of ``_toc.yml``, in order (root first)."""
+    toc = yaml.safe_load((project_root / "_toc.yml").read_text(encoding="utf-8"))
+    docs = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                docs.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return docs
+
+
+@dataclass
+class PageReport:
+    doc: str
+    problems: list[str] = field(default_factory=list)  # console errors, page errors, failed requests
+    blocked: list[str] = field(default_factory=list)  # non-file:// requests (aborted)
+    plots_expected: int = 0
+    plots_drawn: int = 0
+    views_expected: int = 0
+    views_rendered: int = 0
+    widget_errors: int = 0
+    math_expected: bool = False
+    math_rendered: int = 0
+    screenshot: Path | None = None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.is_file():
+        _unavailable(f"{CHROMIUM} not found: `make test` installs Debian's chromium (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package is not installed (a test dependency in pyproject.toml)")
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def _screenshot_docs(docs: list[str], html: Path) -> list[str]:
+    """The root page, the first chapter that embeds a widget (else the first chapter), the status page."""
+    chapters = [d for d in docs if d.startswith("book/chapters/") and (html / f"{d}.html").is_file()]
+    with_widget = [d for d in chapters if "widget-view+json" in (html / f"{d}.html").read_text(encoding="utf-8")]
+    picked = [docs[0], (with_widget or chapters or docs[1:2] or [docs[0]])[0]]
+    if STATUS_DOC in docs:
+        picked.append(STATUS_DOC)
+    return list(dict.fromkeys(picked))
+
+
+def _visit(context, html: Path, doc: str, shot: Path | None) -> PageReport:
+    report = PageReport(doc)
+    path = html / f"{doc}.html"
+    if not path.is_file():
+        report.problems.append(f"not built: {path} (is its notebook executed?)")
+        return report
+    source = path.read_text(encoding="utf-8")
+    report.plots_expected = source.count("Plotly.newPlot(")
+    report.math_expected = "tex-mml-chtml.js" in source and ('class="math' in source or "\\(" in source)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and report.problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: report.problems.append(f"uncaught: {e}"))
+    page.on("requestfailed", lambda r: report.problems.append(f"request failed: {r.url} ({r.failure})"))
+    try:
+        page.goto((html / f"{doc}.html").as_uri(), wait_until="load", timeout=60_000)
+        report.views_expected = page.locator(WIDGET_VIEW).count()
+        if report.views_expected:
+            # html-manager puts each view in a .widget-subarea before its <script>; wait until all are filled.
+            page.wait_for_function(
+                """n => { const areas = [...document.querySelectorAll('.widget-subarea')];
+                          return areas.length >= n && areas.every(a => a.querySelector(
+                              '.jupyter-widgets, [class*="widget-"]')); }""",
+                arg=report.views_expected,
+                timeout=WAIT_MS,
+            )
+        if report.plots_expected:
+            page.wait_for_function(
+                """n => [...document.querySelectorAll('.plotly-graph-div')]
+                          .filter(d => d.querySelector('svg.main-svg')).length >= n""",
+                arg=report.plots_expected,
+                timeout=WAIT_MS,
+            )
+        if report.math_expected:
+            page.wait_for_function("() => document.querySelector('mjx-container') !== null", timeout=WAIT_MS)
+    except Exception as exc:  # a timeout names what did not appear; the counts below say how far it got
+        report.problems.append(f"waiting: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    report.views_rendered = page.evaluate(
+        """() => [...document.querySelectorAll('.widget-subarea')]
+                  .filter(a => a.querySelector('.jupyter-widgets, [class*="widget-"]')).length"""
+    )
+    report.widget_errors = page.evaluate(
+        "() => [...document.querySelectorAll('.jupyter-widgets')]"
+        ".filter(e => /Error (displaying|creating) widget/.test(e.textContent)).length"
+    )
+    report.plots_drawn = page.evaluate(
+        "() => [...document.querySelectorAll('.plotly-graph-div')].filter(d => d.querySelector('svg.main-svg')).length"
+    )
+    report.math_rendered = page.locator("mjx-container").count()
+    if shot is not None:
+        page.wait_for_timeout(300)  # let transitions (sidebar, fonts) settle
+        page.screenshot(path=str(shot), full_page=True)
+        report.screenshot = shot
+    page.close()
+    return report
+
+
+@pytest.fixture(scope="module")
+def page_reports(book_html, browser, project_root, artifacts_dir) -> dict[str, PageReport]:
+    """Open every page once with the network blocked; a report per document."""
+    docs = toc_docs(project_root)
+    shots_dir = artifacts_dir / "screenshots"
+    shutil.rmtree(shots_dir, ignore_errors=True)
+    shots_dir.mkdir(parents=True)
+    shot_docs = _screenshot_docs(docs, book_html)
+    context = browser.new_context(viewport=VIEWPORT, service_workers="block")
+    blocked: list[str] = []
+
+    def only_local(route):
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", only_local)
+    reports = {}
+    try:
+        for doc in docs:
+            shot = shots_dir / (doc.replace("/", "__") + ".png") if doc in shot_docs else None
+            start = len(blocked)
+            reports[doc] = _visit(context, book_html, doc, shot)
+            reports[doc].blocked = blocked[start:]
+    finally:
+        context.close()
+    return reports
+
+
+def test_every_page_loads_offline_without_errors(page_reports):
+    bad = {d: r.blocked + r.problems for d, r in page_reports.items() if r.blocked or r.problems}
+    assert not bad, "pages with network requests or JavaScript errors:\n" + "\n".join(
+        f"{d}: {p}" for d, ps in bad.items() for p in ps
+    )
+
+
+def test_every_plotly_figure_draws_its_svg(page_reports, book_html):
+    for doc, r in page_reports.items():
+        assert r.plots_drawn >= r.plots_expected, f"{doc}: {r.plots_drawn} of {r.plots_expected} plotly figures drawn"
+    # The figures are drawn by the bundled plotly.js, not by a CDN copy.
+    assert (book_html / "_static" / "plotly.min.js").stat().st_size > 1_000_000
+
+
+def test_every_widget_view_renders(page_reports):
+    for doc, r in page_reports.items():
+        assert r.views_rendered >= r.views_expected, f"{doc}: {r.views_rendered} of {r.views_expected} widget views"
+        assert r.widget_errors == 0, f"{doc}: a widget view shows an error"
+
+
+def test_math_is_typeset_by_the_bundled_mathjax(page_reports):
+    for doc, r in page_reports.items():
+        if r.math_expected:
+            assert r.math_rendered > 0, f"{doc}: MathJax did not typeset"
+
+
+def test_the_book_exercises_what_it_checks(page_reports):
+    """A book with no figure, widget or formula would pass the checks above vacuously."""
+    chapters = [r for d, r in page_reports.items() if d.startswith("book/chapters/")]
+    assert chapters, "no chapter pages in _toc.yml"
+    assert sum(r.plots_expected for r in chapters) > 0
+    assert sum(r.views_expected for r in chapters) > 0
+    assert any(r.math_expected for r in page_reports.values())
+
+
+def test_screenshots_of_three_representative_pages(page_reports, project_root):
+    from PIL import Image
+
+    shots = [r.screenshot for r in page_reports.values() if r.screenshot is not None]
+    assert len(shots) == 3, shots
+    for shot in shots:
+        with Image.open(shot) as im:
+            assert im.width == VIEWPORT["width"] and im.height >= VIEWPORT["height"], (shot, im.size)
+            # Not a blank page: a rendered page has many distinct colours.
+            colours = im.convert("RGB").resize((160, 160)).getcolors(maxcolors=160 * 160)
+            assert colours is not None and len(colours) > 20, shot
+
+
+def test_pages_reference_no_cdn(book_html, project_root):
+    """Static check of the HTML: no script or style sheet is loaded from another host."""
+    remote = re.compile(r'<(?:script|link)\b[^>]*(?:src|href)="(?:https?:)?//[^"]+"', re.I)
+    for doc in toc_docs(project_root):
+        path = book_html / f"{doc}.html"
+        assert path.is_file(), f"{doc}: not built"
+        text = path.read_text(encoding="utf-8")
+        hits = [m.group(0) for m in remote.finditer(text) if "stylesheet" in m.group(0) or "<script" in m.group(0)]
+        assert not hits, f"{doc}: {hits}"
+        assert "data-jupyter-widgets-cdn" not in text, doc
