@@ -260,7 +260,7 @@ with atomic_path(Path(results_dir) / "extra" / "encoders_retrieval.csv") as tmp:
 retrieval
 
 # %% [markdown]
-# Galleries of a few shapes are easy (the quick profile uses 12 shapes per class, and only a handful for the
+# Galleries of a few shapes are easy (the quick profile uses 30 shapes per class, and only a handful for the
 # slow random control); the full profile uses the paper's 200 shapes per class. A random network already
 # retrieves far above chance on line-like images, because its early features respond to where the strokes
 # are; the question of the core chapters is which settings close the gap between sketches and views.
