@@ -72,11 +72,13 @@ import plotly.graph_objects as go
 from IPython.display import Markdown, display
 from plotly.subplots import make_subplots
 
-from sbsr.book import load_published, make_results, progress, setup, show_results, write_results
+from sbsr.book import live, load_published, make_results, progress, setup, show_results, write_results
 from sbsr.book.figures.retrieval import image_grid
 from sbsr.encoders import FeatureCache
+from sbsr.models import load_modulation
 from sbsr.models.masking import (MaskedValidation, augmented_training_images, chapter_mask_root,
-                                 precompute_training_features, save_training, shipped_history, train_feature_mask)
+                                 precompute_training_features, save_training, shipped_history, shipped_mask,
+                                 train_feature_mask)
 from sbsr.retrieval.experiments import Evaluator, accuracy_rows, encoder_table, load_encoders, open_paper_dataset
 from sbsr.retrieval.pipeline import PAPER_VIEWS
 
@@ -374,30 +376,37 @@ if rows:
 mode_knob = widgets.Dropdown(options=["binary", "continuous"], value="binary", description="layer")
 metric_knob = widgets.Dropdown(options=["acc@1", "acc@5"], value="acc@1", description="metric")
 encoder_knob = widgets.Dropdown(options=list(runs), value=lead, description="encoder")
-display(widgets.interactive_output(lambda name, mode, metric: _run_curves(name, mode, metric).show(),
-                                   {"name": encoder_knob, "mode": mode_knob, "metric": metric_knob}),
-        widgets.HBox([encoder_knob, mode_knob, metric_knob]))
+live(_run_curves, name=encoder_knob, mode=mode_knob, metric=metric_knob)
 
 # %% [markdown]
 # ## What the binary mask keeps
 #
 # The `layer3` tap is a stack of feature maps (channels × height × width). Left: the share of channels kept at
-# each spatial position; right: the share of positions kept in each channel, sorted, for the checkpoint
-# selected on chairs.
+# each spatial position; right: the share of positions kept in each channel, sorted. Shown for the shipped
+# binary mask selected on chairs (trained at full size; the quick-profile checkpoint above keeps nearly
+# everything).
 
 # %%
-mask = runs[lead]["binary"].best["chair"]
+try:
+    mask, mask_label = load_modulation(shipped_mask(lead, "binary", "chair")), "shipped"
+except FileNotFoundError:
+    mask, mask_label = runs[lead]["binary"].best["chair"], "trained here"
 kept_map = (mask.weight.detach() >= mask.threshold).float()
 if kept_map.ndim == 3:
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("kept share per position", "kept share per channel (sorted)"))
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.2,
+                        subplot_titles=("kept share per position", "kept share per channel (sorted)"))
     fig.add_trace(go.Heatmap(z=kept_map.mean(0).numpy(), colorscale="Viridis", zmin=0, zmax=1,
-                             colorbar=dict(x=0.45)), row=1, col=1)
+                             colorbar=dict(x=0.38, len=0.9)), row=1, col=1)
     fig.update_yaxes(autorange="reversed", row=1, col=1)
     fig.add_trace(go.Bar(y=np.sort(kept_map.mean((1, 2)).numpy())[::-1], marker_color="#1f77b4"), row=1, col=2)
+    fig.update_xaxes(title_text="channel (sorted)", row=1, col=2)
     fig.update_layout(height=380, showlegend=False,
-                      title=f"Binary mask (best chairs), {lead}: {100 * kept_map.mean().item():.1f} % of "
+                      title=f"Binary mask (best chairs, {mask_label}), {lead}: {100 * kept_map.mean().item():.1f} % of "
                             f"{kept_map.numel():,} features kept")
     fig.show()
+    per_channel = kept_map.mean((1, 2)).numpy()
+    display(Markdown(f"{int((per_channel == 0).sum())} of {len(per_channel)} channels are dropped entirely and "
+                     f"{int((per_channel == 1).sum())} kept entirely; the rest are masked at some positions only."))
 
 # %% [markdown]
 # ## Summary

@@ -54,7 +54,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 from PIL import Image
 
-from sbsr.book import setup
+from sbsr.book import live, setup
 from sbsr.book.figures.retrieval import retrieval_figure
 from sbsr.encoders import FeatureCache
 from sbsr.models.masking import chapter_mask_root, check_mask_matches, mask_for
@@ -86,8 +86,8 @@ pd.DataFrame([{"gallery": f"{split} {cat}s", "shapes": len(ex.shape_ids), "views
 # ## Precomputed gallery
 #
 # Random test sketches (seeded), each with its top-k shapes. Every shape is shown by the view that matched
-# the sketch best (Eq. 4.1 picks it), captioned with the shape, the view's azimuth and the distance; the
-# shape the sketch was drawn from is framed in green, and its rank is written under the sketch.
+# the sketch best (Eq. 4.1 picks it), captioned with the shape's number (`…-0000NN`), the view's azimuth and the
+# distance; the shape the sketch was drawn from is framed in green, and its rank is written under the sketch.
 
 # %%
 rng = np.random.default_rng(seed)
@@ -155,17 +155,15 @@ category_knob.observe(_on_category, names="value")
 def _rank_test_sketch(category, sketch_id, top):
     ex = explorers[category]
     recs = {s.sketch_id: s for s in ex.split.sketches}
-    if sketch_id not in recs:
-        return
+    if sketch_id not in recs:  # the category just changed: show its first sketch
+        sketch_id = ex.split.sketches[0].sketch_id
     rec = recs[sketch_id]
     res = ex.rank(rec.path, k=top)
-    retrieval_figure(**ex.figure_inputs([res], [rec.shape_id]), row_labels=[sketch_id], thumb_size=80).show()
-    display(res.table())
+    fig = retrieval_figure(**ex.figure_inputs([res], [rec.shape_id]), row_labels=[sketch_id], thumb_size=80)
+    return fig, res.table()
 
 
-display(widgets.VBox([widgets.HBox([category_knob, sketch_knob, k_knob]),
-                      widgets.interactive_output(_rank_test_sketch, {"category": category_knob,
-                                                                      "sketch_id": sketch_knob, "top": k_knob})]))
+live(_rank_test_sketch, category=category_knob, sketch_id=sketch_knob, top=k_knob)
 
 # %%
 upload_knob = widgets.FileUpload(accept=".png,.jpg,.jpeg", multiple=False, description="upload sketch")
