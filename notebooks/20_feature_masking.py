@@ -376,7 +376,7 @@ if rows:
 mode_knob = widgets.Dropdown(options=["binary", "continuous"], value="binary", description="layer")
 metric_knob = widgets.Dropdown(options=["acc@1", "acc@5"], value="acc@1", description="metric")
 encoder_knob = widgets.Dropdown(options=list(runs), value=lead, description="encoder")
-live(_run_curves, name=encoder_knob, mode=mode_knob, metric=metric_knob)
+_handles = live(_run_curves, name=encoder_knob, mode=mode_knob, metric=metric_knob)
 
 # %% [markdown]
 # ## What the binary mask keeps

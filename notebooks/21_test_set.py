@@ -204,7 +204,7 @@ for j, cat in enumerate(("chair", "lamp"), start=1):
                                  marker=dict(symbol="diamond", size=10, color="black" if metric == "acc@1" else "gray"),
                                  name=f"paper {metric}", showlegend=j == 1), row=1, col=j)
     fig.add_hline(y=pub.loc[qi["row"].iloc[0], (cat, "acc@1")], line_dash="dot", line_color="red", row=1, col=j,
-                  annotation_text="Qi et al. acc@1 (published)", annotation_position="bottom right")
+                  annotation_text="Qi et al. acc@1", annotation_position="top left")
 fig.update_layout(barmode="group", height=480, yaxis_title="accuracy (%)",
                   title=f"Table 4.8: reproduced ({lead}, {dataset}) and published")
 fig.update_xaxes(tickangle=30)

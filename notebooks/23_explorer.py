@@ -163,7 +163,7 @@ def _rank_test_sketch(category, sketch_id, top):
     return fig, res.table()
 
 
-live(_rank_test_sketch, category=category_knob, sketch_id=sketch_knob, top=k_knob)
+_handles = live(_rank_test_sketch, category=category_knob, sketch_id=sketch_knob, top=k_knob)
 
 # %%
 upload_knob = widgets.FileUpload(accept=".png,.jpg,.jpeg", multiple=False, description="upload sketch")
@@ -175,7 +175,6 @@ def _on_upload(change=None):
     upload_out.clear_output()
     with upload_out:
         if not upload_knob.value:
-            print("Upload a PNG (dark strokes on white, or light on dark) to rank it against the gallery.")
             return
         item = upload_knob.value[0] if isinstance(upload_knob.value, (tuple, list)) else next(iter(upload_knob.value.values()))
         ex = explorers[upload_category.value]
@@ -188,7 +187,9 @@ def _on_upload(change=None):
         display(res.table())
 
 
+# the callbacks run only when a reader uploads (live kernel); nothing is captured while the book is built
 upload_knob.observe(_on_upload, names="value")
 upload_category.observe(_on_upload, names="value")
-_on_upload()
 display(widgets.VBox([widgets.HBox([upload_knob, upload_category]), upload_out]))
+print("Upload a PNG (dark strokes on white, or light on dark) to rank it against the chosen gallery "
+      "(live notebook only).")

@@ -79,7 +79,7 @@ def test_figure_inputs_show_the_best_views_and_frame_the_ground_truth(explorer):
     assert inp["targets"] == [0, -1, 2]  # row 2's truth ("cube") is not its top 1: nothing framed there
     assert inp["target_ranks"][0] == 1 and inp["target_ranks"][1] > 1
     np.testing.assert_array_equal(inp["gallery"][1], explorer.views[1, 1])
-    assert inp["gallery_labels"][1] == "tall 45°" and inp["distances"].shape == (3, 1)
+    assert inp["gallery_labels"][1] == "tall,45°" and inp["distances"].shape == (3, 1)
     from sbsr.book.figures.retrieval import retrieval_figure
 
     fig = retrieval_figure(**explorer.figure_inputs(results[:2]))
@@ -113,7 +113,7 @@ def test_result_rank_and_table_by_hand():
     with pytest.raises(KeyError, match="zzz"):
         res.rank_of("zzz")
     t = res.table()
-    assert list(t["rank"]) == [1, 2] and list(t["best view"]) == ["90°", "0°"]
+    assert list(t.index) == [1, 2] and list(t["best view"]) == ["90°", "0°"] and list(t["shape"]) == ["b", "a"]
 
 
 def test_without_a_mask_the_explorer_ranks_with_the_given_settings():

@@ -10,8 +10,8 @@ def test_live_draws_initial_state_and_updates_in_place(monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda *a, **kw: shown.append(a[0]) or DisplayHandle("h"))
     monkeypatch.setattr(DisplayHandle, "update", lambda self, *a, **kw: updates.append(a[0]))
     knob = widgets.IntSlider(value=2, min=0, max=5)
-    handles = live(lambda n: (f"n={n}", n * n), n=knob)
-    assert shown[1:] == ["n=2", 4] and len(handles) == 2
+    assert live(lambda n: (f"n={n}", n * n), n=knob) is None
+    assert shown[1:] == ["n=2", 4]
     knob.value = 3
     assert updates == ["n=3", 9]
 

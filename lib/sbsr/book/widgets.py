@@ -24,10 +24,10 @@ def _displayable(obj):
     return (obj,), {}
 
 
-def live(make: Callable[..., Any], **knobs) -> list:
+def live(make: Callable[..., Any], **knobs) -> None:
     """Display ``knobs`` (ipywidgets with a ``value``) and ``make(**values)``; redraw on every change.
 
-    Returns the display handles (one per displayed object).
+    Returns nothing (so that a notebook cell ending with ``live(...)`` prints no extra output).
     """
     import ipywidgets as widgets
     from IPython.display import display
@@ -54,4 +54,3 @@ def live(make: Callable[..., Any], **knobs) -> list:
 
     for w in knobs.values():
         w.observe(redraw, names="value")
-    return handles

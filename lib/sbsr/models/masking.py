@@ -25,13 +25,14 @@ training view gets ``n_copies`` random affine copies, drawn once (seeded per sha
 subset of shapes gets the same copies as the full set), encoded once through the feature cache, and kept
 in memory (float16). Each batch then samples, per object, two different views and one copy of each. With
 ``n_copies`` = K the set of augmentations seen is finite (K per view) rather than fresh at every step; the
-frozen encoder makes this the only expensive part, and K = 4-8 copies of 5 views already give 100-300
-different image pairs per object.
+frozen encoder makes this the only expensive part, and K = 4 copies of 5 views already give
+5 x 4 x 16 = 320 ordered image pairs per object.
 
 Public API: :func:`precompute_training_features`, :func:`train_feature_mask` (returns a
-:class:`MaskTraining`), :class:`MaskedValidation` (a fast ``val_eval_fn``), :func:`trained_mask_path`,
-:func:`save_training`, and the shipped checkpoints :func:`shipped_mask` / :func:`shipped_masks` /
-:func:`train_shipped_masks`.
+:class:`MaskTraining`), :class:`MaskedValidation` (a fast ``val_eval_fn``), :func:`save_training`,
+:func:`trained_mask_path` / :func:`chapter_mask_root` (checkpoints written by the notebooks),
+:func:`mask_for` (pick a shipped or trained checkpoint), and the shipped checkpoints :func:`shipped_mask`,
+:func:`shipped_masks`, :func:`shipped_history`, :func:`check_mask_matches`, :func:`train_shipped_masks`.
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ class ExplorerResult:
         import pandas as pd
 
         return pd.DataFrame({"rank": np.arange(1, len(self.shape_ids) + 1), "shape": self.shape_ids,
-                             "distance": self.distances, "best view": [f"{a:g}°" for a in self.azimuths]})
+                             "distance": self.distances,
+                             "best view": [f"{a:g}°" for a in self.azimuths]}).set_index("rank")
 
 
 class SketchExplorer:
@@ -136,7 +137,7 @@ class SketchExplorer:
         for i, res in enumerate(results):
             start = len(gallery)
             gallery += self.best_view_images(res)
-            labels += [f"{_short(sid)} {az:g}°" for sid, az in zip(res.shape_ids, res.azimuths)]
+            labels += [f"{_short(sid)},{az:g}°" for sid, az in zip(res.shape_ids, res.azimuths)]
             top.append(np.arange(start, len(gallery)))
             dists.append(res.distances)
             true = true_ids[i] if true_ids is not None else None
@@ -150,11 +151,11 @@ class SketchExplorer:
 
 
 def _short(shape_id: str) -> str:
-    """``chair-s3-000042`` -> ``chair 42`` (captions)."""
+    """``chair-s3-000042`` -> ``42`` (captions under 80-px thumbnails have room for a few characters)."""
     parts = shape_id.split("-")
     if len(parts) >= 3 and parts[-1].isdigit():
-        return f"{parts[0]} {int(parts[-1])}"
-    return shape_id
+        return str(int(parts[-1]))
+    return shape_id[-8:]
 
 
 def rank_sketch(sketch, split, encoder, mask: str | os.PathLike | None = "shipped", k: int = 5,
