@@ -166,7 +166,7 @@ def _rank_test_sketch(category, sketch_id, top):
 _handles = live(_rank_test_sketch, category=category_knob, sketch_id=sketch_knob, top=k_knob)
 
 # %%
-upload_knob = widgets.FileUpload(accept=".png,.jpg,.jpeg", multiple=False, description="upload sketch")
+upload_knob = widgets.FileUpload(accept=".png,.jpg,.jpeg", multiple=False, description="upload sketch", icon="")
 upload_category = widgets.Dropdown(options=["chair", "lamp"], value="chair", description="gallery")
 upload_out = widgets.Output()
 
