@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sbsr.book import load_published, make_results, setup, show_results, write_results
+from sbsr.book import live, load_published, make_results, setup, show_results, write_results
 from sbsr.book.figures.retrieval import contrasting_queries, image_grid, retrieval_figure
 from sbsr.encoders import FeatureCache
 from sbsr.retrieval.experiments import Evaluator, accuracy_rows, encoder_table, load_encoders, open_paper_dataset
@@ -329,22 +329,12 @@ if fig_runs is not None:
         query = min(query, len(runs[0].targets) - 1)
         sk = evaluators[("validation", shapes_for[lead.name])].images[category].sketches[query]
         tops = [r.top_k(5)[query] for r in runs]
-        retrieval_figure([sk, sk], fig_rgb[category], np.array(tops), [runs[0].targets[query]] * 2,
-                         distances=np.array([r.distances[query, t] for r, t in zip(runs, tops)]),
-                         target_ranks=[r.ranks[query] for r in runs], row_labels=["3 views", "9 views"],
-                         thumb_size=80).show()
+        return retrieval_figure([sk, sk], fig_rgb[category], np.array(tops), [runs[0].targets[query]] * 2,
+                                distances=np.array([r.distances[query, t] for r, t in zip(runs, tops)]),
+                                target_ranks=[r.ranks[query] for r in runs], row_labels=["3 views", "9 views"],
+                                thumb_size=80)
 
-    live_view = widgets.Output()  # knob changes draw here; the initial state is drawn outside any widget
-
-    def _redraw_query(_change):
-        with live_view:
-            live_view.clear_output(wait=True)
-            _show_query(category_knob.value, query_knob.value)
-
-    category_knob.observe(_redraw_query, names="value")
-    query_knob.observe(_redraw_query, names="value")
-    _show_query(category_knob.value, query_knob.value)
-    display(widgets.HBox([category_knob, query_knob]), live_view)
+    live(_show_query, category=category_knob, query=query_knob)
 
 # %% [markdown]
 # ## Table B.5: the views of Schlachter et al. versus the sketch views (test split)

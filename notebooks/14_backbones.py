@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sbsr.book import load_published, make_results, setup, show_results, write_results
+from sbsr.book import live, load_published, make_results, setup, show_results, write_results
 from sbsr.book.figures.retrieval import image_grid
 from sbsr.encoders import FeatureCache
 from sbsr.encoders.registry import build_minclip_encoder
@@ -134,28 +134,16 @@ def _what_the_encoder_sees(category, query):
     obb, bb170 = METHODS["obb"], METHODS["bb170"]
     row = [sketch, rgb, line, obb.sketch_framing.apply(sketch[None])[0], obb.view_framing.apply(line[None])[0],
            bb170.sketch_framing.apply(sketch[None])[0], bb170.view_framing.apply(line[None])[0]]
-    image_grid([row], col_labels=["sketch", "rgb view", "line view", "sketch, OBB", "lines, OBB", "sketch, 170 px",
-                                  "lines, 170 px"],
-               row_labels=[f"{sk.sketch_id} ({sk.azimuth:g}°)"], thumb_size=96,
-               title="The same viewpoint in each domain and framing").show()
+    return image_grid([row], col_labels=["sketch", "rgb view", "line view", "sketch, OBB", "lines, OBB",
+                                         "sketch, 170 px", "lines, 170 px"],
+                      row_labels=[f"{sk.sketch_id} ({sk.azimuth:g}°)"], thumb_size=96,
+                      title="The same viewpoint in each domain and framing")
 
 
 category_knob = widgets.Dropdown(options=list(look_ev.categories), value=look_ev.categories[0], description="category")
 query_knob = widgets.IntSlider(value=1, min=0, max=len(look_ev.images[look_ev.categories[0]].sketches) - 1,
                                description="query")
-live_view = widgets.Output()  # knob changes draw here; the initial state is drawn outside any widget (below)
-
-
-def _redraw_view(_change):
-    with live_view:
-        live_view.clear_output(wait=True)
-        _what_the_encoder_sees(category_knob.value, query_knob.value)
-
-
-category_knob.observe(_redraw_view, names="value")
-query_knob.observe(_redraw_view, names="value")
-_what_the_encoder_sees(category_knob.value, query_knob.value)
-display(widgets.HBox([category_knob, query_knob]), live_view)
+live(_what_the_encoder_sees, category=category_knob, query=query_knob)
 
 # %% [markdown]
 # ## Table 4.5: backbone and rendering style (validation split)
