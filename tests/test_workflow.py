@@ -286,3 +286,17 @@ def test_bibliography_page_lists_the_references(book_html, project_root):
         assert title in text, title
     intro = (book_html / "book" / "intro.html").read_text(encoding="utf-8")
     assert 'href="bibliography.html#id' in intro  # citations link to the bibliography
+
+
+def test_widget_fonts_land_next_to_every_page_folder(tmp_path):
+    root, out = tmp_path / "root", tmp_path / "html"
+    manager = ext.vendor_dir(root) / "html-manager"
+    manager.mkdir(parents=True)
+    (manager / "abc.woff2").write_bytes(b"font")
+    (manager / "abc.ttf").write_bytes(b"font2")
+    (manager / "embed-amd.js").write_text("js")
+    written = ext.copy_widget_fonts(root, out, ["book/intro", "book/chapters/01_overview", "book/chapters/02"])
+    assert written == [out / "book" / "@jupyter-widgets", out / "book" / "chapters" / "@jupyter-widgets"]
+    for folder in written:
+        assert sorted(p.name for p in folder.iterdir()) == ["abc.ttf", "abc.woff2"]
+        assert (folder / "abc.woff2").read_bytes() == b"font"

@@ -270,6 +270,24 @@ def copy_assets(root: str | os.PathLike, outdir: str | os.PathLike) -> Path:
     return static
 
 
+def copy_widget_fonts(root: str | os.PathLike, outdir: str | os.PathLike, docnames) -> list[Path]:
+    """Copy the html-manager's icon fonts next to every page, into ``<page folder>/@jupyter-widgets/``.
+
+    The widgets bundle resolves the font-awesome files of widget icons against the *page*
+    (``@jupyter-widgets/<hash>.woff2``), not against the script, so every folder holding a page
+    needs a copy or the browser requests missing files. Returns the folders written.
+    """
+    fonts = sorted(f for f in (vendor_dir(root) / "html-manager").glob("*") if f.suffix in FONT_SUFFIXES)
+    written = []
+    for folder in sorted({posixpath.dirname(doc) for doc in docnames}):
+        target = Path(outdir) / folder / "@jupyter-widgets"
+        target.mkdir(parents=True, exist_ok=True)
+        for f in fonts:
+            shutil.copyfile(f, target / f.name)
+        written.append(target)
+    return written
+
+
 def _install_assets(app) -> None:
     """``builder-inited``: copy the assets before pages are written (their links carry checksums)."""
     if app.builder.format != "html":
@@ -280,6 +298,13 @@ def _install_assets(app) -> None:
         copy_assets(_project_root(app), app.builder.outdir)
     except VendorError as exc:
         raise ExtensionError(f"sbsr.book: {exc}") from exc
+
+
+def _install_widget_fonts(app, exception):
+    """``build-finished``: the icon fonts next to every written page (see :func:`copy_widget_fonts`)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    copy_widget_fonts(_project_root(app), app.builder.outdir, app.env.found_docs)
 
 
 def _set_theme_defaults(app, config):
@@ -546,4 +571,5 @@ def setup(app):
     app.connect("env-merge-info", _status_merge)
     app.connect("html-page-context", _drop_thebe, priority=100)
     app.connect("build-finished", _write_index, priority=400)
+    app.connect("build-finished", _install_widget_fonts)
     return {"version": "0.2", "parallel_read_safe": True, "parallel_write_safe": True}
