@@ -45,7 +45,6 @@ retrain = "quick"  # "quick": a few steps to show the loop; "full": retrain the 
 benchmark_n = 8
 
 # %%
-import json
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -61,7 +60,7 @@ from sbsr.encoders import FeatureCache, get_encoder, list_encoders, weights_inst
 from sbsr.encoders.benchmark import benchmark_rows, run_benchmark
 from sbsr.encoders.minclip import build_minclip, count_parameters, load_minclip
 from sbsr.encoders.registry import minclip_checkpoint_path
-from sbsr.encoders.train import TRAIN_PROFILES, train, validation_metrics
+from sbsr.encoders.train import train, validation_metrics
 from sbsr.encoders.zeroshot import DOMAINS, domain_images, zero_shot_accuracy
 from sbsr.io import atomic_path
 from sbsr.retrieval.experiments import Evaluator, encoder_table, load_encoders, open_paper_dataset

@@ -61,20 +61,13 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sbsr.book import live, progress, setup
+from sbsr.book import live, open_experiment, progress
 from sbsr.book.figures import study as study_figs
 from sbsr.book.figures.retrieval import image_grid
-from sbsr.encoders import FeatureCache
 from sbsr.retrieval import studies
-from sbsr.retrieval.experiments import encoder_table, load_encoders, open_paper_dataset
-
-session = setup(profile=profile, device=device, seed=seed)
-print(session.describe())
-data = open_paper_dataset(dataset, profile)
+session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
+                                                cache_dir=cache_dir, encoders=encoders)
 chairs = data.split(split, "chair")
-cache = FeatureCache(f"{cache_dir}/features")
-choices = load_encoders(encoders, device=session.device)
-encoder_table(choices)
 
 # %% [markdown]
 # ## The objects and their three domains

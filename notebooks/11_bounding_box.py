@@ -59,22 +59,16 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import Markdown, display
 
-from sbsr.book import live, make_results, progress, setup, show_results, write_results
+from sbsr.book import live, make_results, open_experiment, progress, show_results, write_results
 from sbsr.book.results import published_rows
 from sbsr.book.figures.retrieval import image_grid
 from sbsr.book.figures.sweeps import accuracy_vs_parameter, rerank_figure
-from sbsr.encoders import FeatureCache
 from sbsr.retrieval import OBB_FRACTION, fit_to_box, random_sizes, studies, uniform_around
-from sbsr.retrieval.experiments import (Evaluator, accuracy_rows, encoder_table, load_encoders,
-                                        open_paper_dataset)
+from sbsr.retrieval.experiments import Evaluator, accuracy_rows
 from sbsr.retrieval.pipeline import METHODS
 
-session = setup(profile=profile, device=device, seed=seed)
-print(session.describe())
-data = open_paper_dataset(dataset, profile)
-cache = FeatureCache(f"{cache_dir}/features")
-choices = load_encoders(encoders, device=session.device)
-encoder_table(choices)
+session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
+                                                cache_dir=cache_dir, encoders=encoders)
 
 # %% [markdown]
 # ## What the framings look like

@@ -60,17 +60,13 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sbsr.book import live, load_published, make_results, setup, show_results, write_results
+from sbsr.book import live, load_published, make_results, open_experiment, show_results, write_results
 from sbsr.book.figures.retrieval import contrasting_queries, image_grid, retrieval_figure
-from sbsr.encoders import FeatureCache
-from sbsr.retrieval.experiments import Evaluator, accuracy_rows, encoder_table, load_encoders, open_paper_dataset
+from sbsr.retrieval.experiments import EncoderBudget, Evaluator, accuracy_rows, gallery_sizes
 from sbsr.retrieval.pipeline import METHODS
 from sbsr.retrieval.transforms import fit_to_box
 from sbsr.retrieval.viewsets import (TABLE_4_4_ROWS, appendix_b5_view_sets, describe_views, paper_view_sets,
                                      run_accuracies, run_view_sets)
-
-session = setup(profile=profile, device=device, seed=seed)
-print(session.describe())
 
 # %% [markdown]
 # ## Encoders and data
@@ -79,27 +75,20 @@ print(session.describe())
 # this book; with them in place the same cells compute the paper's setting).
 
 # %%
-choices = load_encoders(encoders, device=session.device)
-encoder_table(choices)
+session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
+                                                cache_dir=cache_dir, encoders=encoders)
 
 # %%
-data = open_paper_dataset(dataset, profile)
-cache = FeatureCache(f"{cache_dir}/features")
+budget = EncoderBudget.of(light_encoders, n_shapes, heavy_shapes, heavy_tables)
 available = [c for c in choices if c.available]
-shapes_for = {c.name: (n_shapes if c.name in light_encoders else heavy_shapes) for c in available}
-tables_for = {c.name: (None if c.name in light_encoders or heavy_tables is None else set(heavy_tables))
-              for c in available}
+shapes_for = {c.name: budget.shapes(c.name) for c in available}
 evaluators = {(split, n): Evaluator(data, split, cache=cache, n_shapes=n)
               for split in ("validation", "test") for n in set(shapes_for.values())}
-data_label = {n: dataset if n is None else f"{dataset} (first {n} shapes per category)" for n in shapes_for.values()}
-lead = next((c for c in available if c.name in light_encoders), available[0] if available else None)
+lead = next((c for c in available if budget.is_light(c.name)), available[0] if available else None)
 if lead is None:
     raise RuntimeError("none of the encoders " + ", ".join(encoders) + " is available here")
-sizes = pd.DataFrame([{"split": s, "category": cat, "encoders": ", ".join(k for k, v in shapes_for.items() if v == n),
-                       "shapes": len(ev.split(cat).shapes), "sketch queries": len(ev.split(cat).sketches)}
-                      for (s, n), ev in evaluators.items() for cat in ev.categories])
 print(f"figures and text below use {lead.name}")
-sizes
+gallery_sizes(evaluators, shapes_for)
 
 # %% [markdown]
 # Each gallery shape has three sketches, one per sketch view, so a category's accuracy is over three times
@@ -121,13 +110,13 @@ sizes
 aggregations = {"Average": "mean", "Minimum": "min", "Average of view distances": "mean_distance"}
 res_43 = {}
 for c in available:
-    if tables_for[c.name] is not None and "thesis_table_4_3" not in tables_for[c.name]:
+    if not budget.runs(c.name, "thesis_table_4_3"):
         continue
     ev = evaluators[("validation", shapes_for[c.name])]
     rows = []
     for label, reduce in aggregations.items():
         rows += accuracy_rows(label, ev.accuracy(c.encoder, METHODS["obb"].with_(reduce=reduce)))
-    res_43[c.name] = make_results("thesis_table_4_3", rows, data=data_label[shapes_for[c.name]], encoder=c.name,
+    res_43[c.name] = make_results("thesis_table_4_3", rows, data=budget.data_label(dataset, c.name), encoder=c.name,
                                   profile=profile)
     write_results("thesis_table_4_3", res_43[c.name])
 show_results("thesis_table_4_3")
@@ -184,21 +173,20 @@ with pd.option_context("display.max_colwidth", None):
 runs_44 = {}
 res_44 = {}
 for c in available:
-    if tables_for[c.name] is not None and "thesis_table_4_4" not in tables_for[c.name]:
+    if not budget.runs(c.name, "thesis_table_4_4"):
         continue
     ev = evaluators[("validation", shapes_for[c.name])]
     runs_44[c.name] = run_view_sets(ev, c.encoder, METHODS["obb"], paper_view_sets)
     rows = []
     for label, acc in run_accuracies(runs_44[c.name]).items():
         rows += accuracy_rows(label, acc)
-    res_44[c.name] = make_results("thesis_table_4_4", rows, data=data_label[shapes_for[c.name]], encoder=c.name,
+    res_44[c.name] = make_results("thesis_table_4_4", rows, data=budget.data_label(dataset, c.name), encoder=c.name,
                                   profile=profile)
     write_results("thesis_table_4_4", res_44[c.name])
 if res_44:
     show_results("thesis_table_4_4")
 else:
-    display(Markdown("Table 4.4 is not computed at this profile: no light encoder is available "
-                     f"(the heavy ones run only {heavy_tables})."))
+    display(Markdown(budget.not_run_note("Table 4.4")))
 
 # %% [markdown]
 # The thesis draws three conclusions from Table 4.4. Each is a comparison of two rows; the table below
@@ -349,7 +337,7 @@ if fig_runs is not None:
 res_b5 = {}
 runs_b5 = {}
 for c in available:
-    if tables_for[c.name] is not None and "thesis_table_B_5" not in tables_for[c.name]:
+    if not budget.runs(c.name, "thesis_table_B_5"):
         continue
     ev = evaluators[("test", shapes_for[c.name])]
     rows = []
@@ -357,14 +345,13 @@ for c in available:
         runs_b5[(c.name, agg)] = run_view_sets(ev, c.encoder, METHODS["obb"].with_(reduce=reduce), appendix_b5_view_sets)
         for name, acc in run_accuracies(runs_b5[(c.name, agg)]).items():
             rows += accuracy_rows(f"OBB, {name}, {agg}", acc)
-    res_b5[c.name] = make_results("thesis_table_B_5", rows, data=data_label[shapes_for[c.name]], encoder=c.name,
+    res_b5[c.name] = make_results("thesis_table_B_5", rows, data=budget.data_label(dataset, c.name), encoder=c.name,
                                   profile=profile)
     write_results("thesis_table_B_5", res_b5[c.name])
 if res_b5:
     show_results("thesis_table_B_5")
 else:
-    display(Markdown("Table B.5 is not computed at this profile: no light encoder is available "
-                     f"(the heavy ones run only {heavy_tables})."))
+    display(Markdown(budget.not_run_note("Table B.5")))
 
 # %%
 if lead.name in res_b5:

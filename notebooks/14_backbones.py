@@ -64,16 +64,12 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sbsr.book import live, load_published, make_results, setup, show_results, write_results
+from sbsr.book import live, load_published, make_results, open_experiment, show_results, write_results
 from sbsr.book.figures.retrieval import image_grid
-from sbsr.encoders import FeatureCache
 from sbsr.encoders.registry import build_minclip_encoder
-from sbsr.retrieval.experiments import (EncoderChoice, Evaluator, accuracy_rows, encoder_table, load_encoders,
-                                        open_paper_dataset)
+from sbsr.retrieval.experiments import (EncoderBudget, EncoderChoice, Evaluator, accuracy_rows, encoder_table,
+                                        gallery_sizes)
 from sbsr.retrieval.pipeline import AS_IS, METHODS, RetrievalSettings
-
-session = setup(profile=profile, device=device, seed=seed)
-print(session.describe())
 
 # %% [markdown]
 # ## Encoders
@@ -82,7 +78,8 @@ print(session.describe())
 # architecture with seeded random weights; it is not in the encoder registry because it is only a control.
 
 # %%
-choices = load_encoders(encoders, device=session.device)
+session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
+                                                cache_dir=cache_dir, encoders=encoders, show_encoders=False)
 if untrained_minclip:
     choices.append(EncoderChoice("minclip-untrained",
                                  build_minclip_encoder(None, device=session.device, name="minclip-untrained")))
@@ -91,17 +88,11 @@ reasons = {c.name: c.reason for c in choices}
 encoder_table(choices)
 
 # %%
-data = open_paper_dataset(dataset, profile)
-cache = FeatureCache(f"{cache_dir}/features")
-shapes_for = {c.name: (n_shapes if c.name in light_encoders else heavy_shapes) for c in available}
-tables_for = {c.name: (None if c.name in light_encoders or heavy_tables is None else set(heavy_tables))
-              for c in available}
+budget = EncoderBudget.of(light_encoders, n_shapes, heavy_shapes, heavy_tables)
+shapes_for = {c.name: budget.shapes(c.name) for c in available}
 evaluators = {(split, n): Evaluator(data, split, cache=cache, n_shapes=n)
               for split in ("validation", "test") for n in set(shapes_for.values())}
-data_label = {n: dataset if n is None else f"{dataset} (first {n} shapes per category)" for n in shapes_for.values()}
-pd.DataFrame([{"split": s, "category": cat, "encoders": ", ".join(k for k, v in shapes_for.items() if v == n),
-               "shapes": len(ev.split(cat).shapes), "sketch queries": len(ev.split(cat).sketches)}
-              for (s, n), ev in evaluators.items() for cat in ev.categories])
+gallery_sizes(evaluators, shapes_for)
 
 # %% [markdown]
 # ## What the encoder sees
@@ -155,7 +146,7 @@ live(_what_the_encoder_sees, category=category_knob, query=query_knob)
 role_4_5 = {"clip-ViT-B-16-openai": "ViT", "clip-RN101-openai": "ResNet101"}  # the published rows' encoders
 offline_role_4_5 = {"minclip-procedural-v1": "minclip", "random-RN101": "random-RN101"}  # own labels
 pub_45 = load_published("thesis_table_4_5")
-runs_table = {enc: enc in shapes_for and (tables_for[enc] is None or "thesis_table_4_5" in tables_for[enc])
+runs_table = {enc: enc in shapes_for and budget.runs(enc, "thesis_table_4_5")
               for enc in role_4_5}
 pd.DataFrame([{"published row": row, "encoder": enc, "computed here": runs_table[enc],
                "why not": "" if runs_table[enc] else reasons.get(enc) or f"not in this profile's tables ({heavy_tables})"}
@@ -166,13 +157,13 @@ pd.DataFrame([{"published row": row, "encoder": enc, "computed here": runs_table
 res_45 = {}
 for c in available:
     role = role_4_5.get(c.name, offline_role_4_5.get(c.name))
-    if role is None or (tables_for[c.name] is not None and "thesis_table_4_5" not in tables_for[c.name]):
+    if role is None or not budget.runs(c.name, "thesis_table_4_5"):
         continue
     ev = evaluators[("validation", shapes_for[c.name])]
     rows = []
     for style, settings in style_settings.items():
         rows += accuracy_rows(f"{role} | {style}", ev.accuracy(c.encoder, settings))
-    res_45[c.name] = make_results("thesis_table_4_5", rows, data=data_label[shapes_for[c.name]], encoder=c.name,
+    res_45[c.name] = make_results("thesis_table_4_5", rows, data=budget.data_label(dataset, c.name), encoder=c.name,
                                   profile=profile)
     write_results("thesis_table_4_5", res_45[c.name])
 if res_45:
@@ -260,7 +251,7 @@ role_4_6 = {"clip-ViT-B-16-openai": "ViT CLIP", "imagenet-vit-b-16": "ViT ImageN
 offline_role_4_6 = {"minclip-procedural-v1": "minclip, trained on procedural renders",
                     "minclip-untrained": "minclip architecture, untrained",
                     "random-RN101": "ResNet101 architecture (CLIP RN101), untrained"}
-runs_table = {enc: enc in shapes_for and (tables_for[enc] is None or "thesis_table_4_6" in tables_for[enc])
+runs_table = {enc: enc in shapes_for and budget.runs(enc, "thesis_table_4_6")
               for enc in role_4_6}
 pd.DataFrame([{"published row": row, "encoder": enc, "computed here": runs_table[enc],
                "why not": "" if runs_table[enc] else reasons.get(enc) or f"not in this profile's tables ({heavy_tables})"}
@@ -270,11 +261,11 @@ pd.DataFrame([{"published row": row, "encoder": enc, "computed here": runs_table
 res_46 = {}
 for c in available:
     row = role_4_6.get(c.name, offline_role_4_6.get(c.name))
-    if row is None or (tables_for[c.name] is not None and "thesis_table_4_6" not in tables_for[c.name]):
+    if row is None or not budget.runs(c.name, "thesis_table_4_6"):
         continue
     ev = evaluators[("test", shapes_for[c.name])]
     res_46[c.name] = make_results("thesis_table_4_6", accuracy_rows(row, ev.accuracy(c.encoder, METHODS["bb170"])),
-                                  data=data_label[shapes_for[c.name]], encoder=c.name, profile=profile)
+                                  data=budget.data_label(dataset, c.name), encoder=c.name, profile=profile)
     write_results("thesis_table_4_6", res_46[c.name])
 if res_46:
     show_results("thesis_table_4_6")

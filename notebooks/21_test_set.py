@@ -58,20 +58,15 @@ import plotly.graph_objects as go
 from IPython.display import Markdown, display
 from plotly.subplots import make_subplots
 
-from sbsr.book import load_published, make_results, progress, setup, show_results, write_results
-from sbsr.encoders import FeatureCache
+from sbsr.book import load_published, make_results, open_experiment, progress, show_results, write_results
 from sbsr.models.masking import chapter_mask_root, check_mask_matches, mask_for
 from sbsr.models.modulation import modulation_metadata
-from sbsr.retrieval.experiments import Evaluator, accuracy_rows, encoder_table, load_encoders, open_paper_dataset
+from sbsr.retrieval.experiments import Evaluator, accuracy_rows
 from sbsr.retrieval.pipeline import METHODS, method
 
-session = setup(profile=profile, device=device, seed=seed)
-print(session.describe())
-data = open_paper_dataset(dataset, profile)
-cache = FeatureCache(f"{cache_dir}/features")
+session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
+                                                cache_dir=cache_dir, encoders=encoders)
 mask_root = chapter_mask_root(cache_dir, dataset, profile)
-choices = load_encoders(encoders, device=session.device)
-encoder_table(choices)
 
 # %% [markdown]
 # ## Masks

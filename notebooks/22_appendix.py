@@ -52,21 +52,16 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sbsr.book import load_published, make_results, progress, setup, show_results, write_results
+from sbsr.book import load_published, make_results, open_experiment, progress, show_results, write_results
 from sbsr.book.figures.retrieval import retrieval_figure
-from sbsr.encoders import FeatureCache
 from sbsr.models.masking import chapter_mask_root, mask_for
 from sbsr.retrieval import view_distances, view_level_accuracy_table
-from sbsr.retrieval.experiments import Evaluator, accuracy_rows, encoder_table, load_encoders, open_paper_dataset
+from sbsr.retrieval.experiments import Evaluator, accuracy_rows
 from sbsr.retrieval.pipeline import METHODS, features_for, method
 
-session = setup(profile=profile, device=device, seed=seed)
-print(session.describe())
-data = open_paper_dataset(dataset, profile)
-cache = FeatureCache(f"{cache_dir}/features")
+session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
+                                                cache_dir=cache_dir, encoders=encoders)
 mask_root = chapter_mask_root(cache_dir, dataset, profile)
-choices = load_encoders(encoders, device=session.device)
-display(encoder_table(choices))
 with_mask = {}
 for c in choices:
     path = mask_for(c.name, "binary", "chair", source=masks, trained_root=mask_root) if c.available else None

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from sbsr.retrieval.experiments import accuracy_rows, best_setting, load_encoders, sweep_rows
+from sbsr.retrieval.experiments import EncoderBudget, accuracy_rows, best_setting, load_encoders, sweep_rows
 
 
 def acc(c1, c5, l1, l5):
@@ -39,3 +39,14 @@ def test_unavailable_encoders_are_reported_not_faked():
         assert clip.encoder is None and "SBSR_CLIP_RN101" in clip.reason
     with pytest.raises(ValueError, match="unknown encoder"):
         load_encoders(["clip-RN50"])
+
+
+def test_encoder_budget_limits_only_the_heavy_encoders():
+    quick = EncoderBudget.of(["minclip"], n_shapes=None, heavy_shapes=6, heavy_tables=["t43", "tB5"])
+    assert quick.shapes("minclip") is None and quick.shapes("rn101") == 6
+    assert quick.runs("minclip", "t44") and quick.runs("rn101", "t43") and not quick.runs("rn101", "t44")
+    assert quick.data_label("procedural-v1", "minclip") == "procedural-v1"
+    assert quick.data_label("procedural-v1", "rn101") == "procedural-v1 (first 6 shapes per category)"
+    assert "['t43', 'tB5']" in quick.not_run_note("Table 4.4")
+    full = EncoderBudget.of(["minclip"], n_shapes=20, heavy_shapes=None, heavy_tables=None)
+    assert full.shapes("minclip") == 20 and full.shapes("rn101") is None and full.runs("rn101", "t44")

@@ -11,7 +11,7 @@ from sbsr.encoders import get_encoder
 from sbsr.models import FeatureModulation, save_modulation
 from sbsr.render import Camera, render
 from sbsr.retrieval import object_bbox
-from sbsr.retrieval.pipeline import AS_IS, METHODS, Framing, View, gallery_views, method, run_retrieval
+from sbsr.retrieval.pipeline import AS_IS, METHODS, Framing, View, gallery_views, load_mask, method, run_retrieval
 
 AZ = (0.0, 45.0, 90.0)
 BOXES = [(0.6, 0.3, 0.2), (0.2, 0.7, 0.3), (0.4, 0.4, 0.6)]
@@ -83,6 +83,21 @@ def test_a_zero_mask_makes_every_shape_tie(encoder, tmp_path):
     assert np.all(run.distances == 0)
     # Ties are broken pessimistically: the ground truth is ranked last, so nothing is a hit.
     assert run.accuracy((1, 3)) == {"acc@1": 0.0, "acc@3": 100.0}
+
+
+def test_a_mask_of_another_encoder_is_refused_before_encoding(encoder, tmp_path):
+    path = save_modulation(FeatureModulation((3,), mode="binary"), tmp_path / "other.safetensors")
+    assert load_mask(str(path)).shape == (3,)  # without an encoder there is nothing to check against
+    n = int(np.prod(encoder.tap_shape("layer3")))
+    with pytest.raises(ValueError, match=rf"other.safetensors has 3 weights but the layer3 tap .* has {n} features"):
+        load_mask(str(path), encoder, "layer3")
+
+    class NoImages(TinySplit):
+        def sketch_images(self):
+            raise AssertionError("encoded before the mask was checked")
+
+    with pytest.raises(ValueError, match="belongs to another encoder"):
+        run_retrieval(NoImages(), encoder, METHODS["obb"].with_(views=AZ, mask=str(path)))
 
 
 def test_average_over_views_has_no_selected_view(encoder):

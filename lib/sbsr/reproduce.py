@@ -15,7 +15,6 @@ status is 1 when any notebook failed and 2 for bad arguments.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile

@@ -20,15 +20,17 @@ from .results import (
     side_by_side,
     write_results,
 )
-from .session import Session, progress, setup
+from .session import Experiment, Session, open_experiment, progress, setup
 from .widgets import live
 
 __all__ = [
     "RESULT_COLUMNS",
+    "Experiment",
     "Session",
     "live",
     "load_published",
     "make_results",
+    "open_experiment",
     "progress",
     "published_rows",
     "read_results",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -56,6 +57,36 @@ def setup(profile: str = "quick", device: str = "auto", seed: int = 0) -> Sessio
         root=find_project_root(),
         headless=is_headless(),
     )
+
+
+class Experiment(NamedTuple):
+    """What a core-paper chapter opens first (see :func:`open_experiment`)."""
+
+    session: Session
+    data: object
+    cache: object
+    choices: list
+
+
+def open_experiment(*, profile: str, device: str, seed: int, dataset: str, cache_dir: str | os.PathLike,
+                    encoders: Sequence[str], show_encoders: bool = True) -> Experiment:
+    """The opening of a core-paper chapter, from its ``parameters`` cell: :func:`setup` (printed), the
+    dataset (:func:`~sbsr.retrieval.experiments.open_paper_dataset`), the feature cache under
+    ``<cache_dir>/features`` and the encoders (:func:`~sbsr.retrieval.experiments.load_encoders`), whose
+    table (which ran, and why the others did not) is displayed unless ``show_encoders`` is false."""
+    from ..encoders import FeatureCache
+    from ..retrieval.experiments import encoder_table, load_encoders, open_paper_dataset
+
+    session = setup(profile=profile, device=device, seed=seed)
+    print(session.describe())
+    data = open_paper_dataset(dataset, profile)
+    cache = FeatureCache(Path(cache_dir) / "features")
+    choices = load_encoders(encoders, device=session.device)
+    if show_encoders:
+        from IPython.display import display
+
+        display(encoder_table(choices))
+    return Experiment(session, data, cache, choices)
 
 
 def progress(iterable=None, **kwargs):

@@ -15,7 +15,6 @@ Measurements are interleaved and the best of ``--repeats`` is kept for each, as 
 
 from __future__ import annotations
 
-import json
 import platform
 import resource
 import tempfile

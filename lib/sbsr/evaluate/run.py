@@ -371,6 +371,10 @@ def evaluate_folders(
     t = time.perf_counter()
     enc = pick_encoder(encoder, device) if isinstance(encoder, str) else encoder
     settings, notes_on_settings = resolve_settings(method_name, enc, mask, views, elevation, best_on)
+    try:
+        weights = load_mask(settings.mask, enc, settings.tap)
+    except ValueError as exc:
+        raise EvaluationError(str(exc)) from exc
     timings["load encoder"] = time.perf_counter() - t
 
     cache_root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
@@ -396,11 +400,7 @@ def evaluate_folders(
     finally:
         if bar is not None:
             bar.close()
-    weights = load_mask(settings.mask)
     if weights is not None:
-        if weights.shape[0] != q.shape[1]:
-            raise EvaluationError(f"mask {settings.mask} has {weights.shape[0]} weights but the {settings.tap} tap "
-                                  f"of {enc.name} has {q.shape[1]} features: it belongs to another encoder")
         q, g = q * weights, g * weights
     timings["encode"] = time.perf_counter() - t
 

@@ -54,6 +54,50 @@ def encoder_table(choices: Iterable[EncoderChoice]):
     return pd.DataFrame([{"encoder": c.name, "used": c.available, "why not": c.reason} for c in choices])
 
 
+@dataclass(frozen=True)
+class EncoderBudget:
+    """How much of a chapter each encoder runs (a CPU budget set by the ``parameters`` cell).
+
+    Light encoders (minclip-sized) run every table on ``n_shapes`` shapes per category (``None``: the
+    whole split); the others (RN101 / ViT-B sized, ~0.3 s per image on a CPU) run only ``heavy_tables``
+    (``None``: all) on the first ``heavy_shapes`` shapes per category (``None``: the whole split). The full
+    profile sets both to ``None``, i.e. the paper's protocol for every encoder.
+    """
+
+    light: frozenset[str]
+    n_shapes: int | None = None
+    heavy_shapes: int | None = None
+    heavy_tables: frozenset[str] | None = None
+
+    @classmethod
+    def of(cls, light: Iterable[str], n_shapes: int | None = None, heavy_shapes: int | None = None,
+           heavy_tables: Iterable[str] | None = None) -> "EncoderBudget":
+        """From the parameters cell's lists (papermill passes lists, not sets)."""
+        return cls(frozenset(light), n_shapes, heavy_shapes,
+                   None if heavy_tables is None else frozenset(heavy_tables))
+
+    def is_light(self, name: str) -> bool:
+        return name in self.light
+
+    def shapes(self, name: str) -> int | None:
+        """Gallery shapes per category for encoder ``name`` (``None``: the whole split)."""
+        return self.n_shapes if self.is_light(name) else self.heavy_shapes
+
+    def runs(self, name: str, table_id: str) -> bool:
+        """Whether encoder ``name`` computes table ``table_id``."""
+        return self.is_light(name) or self.heavy_tables is None or table_id in self.heavy_tables
+
+    def data_label(self, dataset: str, name: str) -> str:
+        """The ``data`` label of encoder ``name``'s results: the dataset, and the gallery cut if any."""
+        n = self.shapes(name)
+        return dataset if n is None else f"{dataset} (first {n} shapes per category)"
+
+    def not_run_note(self, table: str) -> str:
+        """Why a table has no computed values at this profile (no light encoder was available)."""
+        return (f"{table} is not computed at this profile: no light encoder is available "
+                f"(the heavy ones run only {sorted(self.heavy_tables or [])}).")
+
+
 @dataclass
 class SplitImages:
     """Sketches and gallery views of one split, loaded once and reused across many settings."""
@@ -102,6 +146,17 @@ class Evaluator:
     def accuracy(self, encoder, settings: RetrievalSettings, ks=(1, 5)) -> dict[str, dict[str, float]]:
         """``{category: {"acc@1": .., "acc@5": ..}}``."""
         return {cat: self.run(encoder, settings, cat).accuracy(ks) for cat in self.categories}
+
+
+def gallery_sizes(evaluators: dict, shapes_for: dict):
+    """The galleries of ``evaluators`` (keyed ``(split, n_shapes)``) and which encoders use each
+    (``shapes_for``: encoder name -> ``n_shapes``), with their numbers of shapes and sketch queries."""
+    import pandas as pd
+
+    return pd.DataFrame([{"split": split, "category": cat,
+                          "encoders": ", ".join(name for name, m in shapes_for.items() if m == n),
+                          "shapes": len(ev.split(cat).shapes), "sketch queries": len(ev.split(cat).sketches)}
+                         for (split, n), ev in evaluators.items() for cat in ev.categories])
 
 
 def accuracy_rows(row: str, accuracy: dict[str, dict[str, float]], plus_minus: dict | None = None) -> list[dict]:

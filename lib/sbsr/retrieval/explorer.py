@@ -82,15 +82,12 @@ class SketchExplorer:
         self.cache = cache
         self.shape_ids = list(split.shape_ids)
         self.views = gallery_views(split, settings) if views is None else np.asarray(views)
-        self.mask = load_mask(settings.mask)
+        self.mask = load_mask(settings.mask, encoder, settings.tap)
         n_s, n_v = self.views.shape[:2]
         framed = settings.view_framing.apply(self.views.reshape(n_s * n_v, *self.views.shape[2:]))
         # the gallery half of pipeline.features_for (the query half runs per sketch in encode_sketch)
         g = encode_images(encoder, framed, settings.tap, settings.augment, cache).reshape(n_s, n_v, -1)
         if self.mask is not None:
-            if self.mask.shape[0] != g.shape[2]:
-                raise ValueError(f"mask {settings.mask} has {self.mask.shape[0]} weights but the {settings.tap} tap "
-                                 f"of {encoder.name} has {g.shape[2]} features")
             g = g * self.mask
         self.view_features = g
         self.azimuths = [v.azimuth for v in settings.views]

@@ -157,14 +157,24 @@ def encode_images(encoder, images: np.ndarray, tap: str = "layer3", augment: str
     return np.asarray(average_features(encode_fn, list(images), augment), dtype=np.float32)
 
 
-def load_mask(path: str | None) -> np.ndarray | None:
-    """The effective weights (flattened) of a learned feature modulation (Eq. 4.2/4.3)."""
+def load_mask(path: str | None, encoder=None, tap: str = "layer3") -> np.ndarray | None:
+    """The effective weights (flattened) of a learned feature modulation (Eq. 4.2/4.3).
+
+    With ``encoder``, a mask that does not have one weight per feature of its ``tap`` (one trained on
+    another encoder) is refused with a ``ValueError`` naming both, before anything is encoded.
+    """
     if not path:
         return None
     from ..models import load_modulation
 
     module = load_modulation(path)
-    return module.effective_weight().detach().cpu().numpy().reshape(-1).astype(np.float32)
+    weights = module.effective_weight().detach().cpu().numpy().reshape(-1).astype(np.float32)
+    if encoder is not None:
+        n_features = int(np.prod(encoder.tap_shape(tap)))
+        if weights.shape[0] != n_features:
+            raise ValueError(f"mask {path} has {weights.shape[0]} weights but the {tap} tap of {encoder.name} "
+                             f"has {n_features} features: it belongs to another encoder")
+    return weights
 
 
 def gallery_views(split, settings: RetrievalSettings, progress: bool = False) -> np.ndarray:
@@ -216,6 +226,7 @@ class RetrievalRun:
 def features_for(split, encoder, settings: RetrievalSettings, cache=None, sketches: np.ndarray | None = None,
                  views: np.ndarray | None = None, progress: bool = False):
     """Query features (Q, D) and view features (S, V, D) for ``settings`` (mask applied)."""
+    mask = load_mask(settings.mask, encoder, settings.tap)
     if sketches is None:
         sketches = split.sketch_images()
     if views is None:
@@ -225,11 +236,7 @@ def features_for(split, encoder, settings: RetrievalSettings, cache=None, sketch
     v_imgs = settings.view_framing.apply(views.reshape(s * v, *views.shape[2:]))
     q = encode_images(encoder, q_imgs, settings.tap, settings.augment, cache)
     g = encode_images(encoder, v_imgs, settings.tap, settings.augment, cache).reshape(s, v, -1)
-    mask = load_mask(settings.mask)
     if mask is not None:
-        if mask.shape[0] != q.shape[1]:
-            raise ValueError(f"mask {settings.mask} has {mask.shape[0]} weights but the {settings.tap} tap of "
-                             f"{encoder.name} has {q.shape[1]} features")
         q, g = q * mask, g * mask
     return q, g
 
