@@ -62,6 +62,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from sbsr.book import live, open_experiment, progress
+from sbsr.book.claims import claims_markdown
 from sbsr.book.figures import study as study_figs
 from sbsr.book.figures.retrieval import image_grid
 from sbsr.retrieval import studies
@@ -187,7 +188,7 @@ claims = {name: studies.view_study_claims(res) for name, res in results.items()}
 if claims:
     display(Markdown(
         "What the numbers say, encoder by encoder:\n\n"
-        + studies.claims_markdown(claims, {k: f"{len(r.shape_ids)} objects" for k, r in results.items()}) + "\n\n"
+        + claims_markdown(claims, {k: f"{len(r.shape_ids)} objects" for k, r in results.items()}) + "\n\n"
         "How to read this. The paper's encoder is CLIP RN101 trained on 400 M image–text pairs; "
         "`minclip-procedural-v1` is a small model trained here on procedural renders only (no sketches), and "
         "`random-RN101` has no training at all: random convolutions still respond to where the ink is, so "

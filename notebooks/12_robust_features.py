@@ -69,6 +69,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from sbsr.book import live, make_results, open_experiment, progress, show_results, write_results
+from sbsr.book.claims import claims_markdown
 from sbsr.book.figures.retrieval import image_grid
 from sbsr.book.figures.sweeps import accuracy_vs_parameter, rerank_figure, translation_sweep_figure
 from sbsr.book.results import published_rows
@@ -210,7 +211,7 @@ if claims_42 or anchors:
            for name, res in robust.items()}
     display(Markdown(
         "The statements of §4.2.3.2 \"Robust features\", checked on our numbers (top-1 unless stated):\n\n"
-        + studies.claims_markdown(claims_42, {k: f"{n_q[k]} validation queries" for k in claims_42})
+        + claims_markdown(claims_42, {k: f"{n_q[k]} validation queries" for k in claims_42})
         + anchor_text + "\n\n"
         "Reading the differences: the effect of averaging with a copy is a few points in the paper; here one "
         "query is worth "
@@ -273,7 +274,7 @@ if b4:
     gains = {name: studies.mean_accuracy(accs[labels_b4[-1]]) - studies.mean_accuracy(
         accs["OBB (no augmentation), evaluated here"]) for name, accs in b4.items()}
     display(Markdown(
-        "The statements of App. B.3.3, checked on our test numbers:\n\n" + studies.claims_markdown(claims_b4)
+        "The statements of App. B.3.3, checked on our test numbers:\n\n" + claims_markdown(claims_b4)
         + "\n\nOn the test queries, Augm. (4 imgs) changes mean top-1 over OBB by "
         + ", ".join(f"{g:+.1f} points ({name})" for name, g in gains.items())
         + " (the paper, Tables B.2 and B.4: +5.5 chairs, +3.9 lamps). In the paper the five rows differ by a "

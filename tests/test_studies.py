@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+from sbsr.book.claims import claims_markdown
 from sbsr.encoders import Encoder, Preprocess
 from sbsr.retrieval import parse_augment_spec, studies
 from sbsr.retrieval.metrics import StudyMatrix
@@ -153,7 +154,7 @@ def test_run_view_study_hand_computed():
     assert summary.loc["line – RGB", "objects (N)"] == 4
     claims = studies.view_study_claims(study)
     assert len(claims) == 5 and claims.iloc[:, 2].tolist()[:2] == [False, True]
-    text = studies.claims_markdown({"toy": claims}, {"toy": "4 objects"})
+    text = claims_markdown({"toy": claims}, {"toy": "4 objects"})
     assert "**toy** (4 objects): " in text and "does not hold" in text
     with pytest.raises(ValueError, match="expected"):
         studies.run_view_study(feats, ["s0"], n_heatmap=2)

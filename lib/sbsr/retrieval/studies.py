@@ -12,7 +12,7 @@
   uniform around the best"; :func:`best_index` picks the winner.
 * The paper's statements checked on reproduced numbers: :func:`view_study_claims` (§4.2.3.1),
   :func:`robust_feature_claims` (Table 4.2), :func:`augmentation_ablation_claims` (Table B.4), rendered
-  with :func:`claims_markdown`.
+  with :func:`sbsr.book.claims.claims_markdown`.
 * The widgets: :func:`rank_queries` ranks a few queries under one setting (live re-ranking),
   :func:`settings_sweep` keeps the top-k of tracked queries for every setting it evaluates (``track=``)
   and :func:`varying_queries` picks the queries whose rank a setting moves most.
@@ -221,20 +221,6 @@ def view_study_claims(study: ViewStudy):
          any(bool(v.any()) for v in overlap.values())),
     ]
     return pd.DataFrame(rows, columns=["claim (§4.2.3.1)", "measured here", "holds here"])
-
-
-def claims_markdown(claims: dict, notes: dict | None = None) -> str:
-    """Markdown from ``{encoder: claims table}`` (columns: claim, measured here, holds here): per encoder
-    how many statements hold, then each statement with its verdict and what was measured. ``notes[encoder]``
-    is added after the name (e.g. ``"12 objects"``)."""
-    lines = []
-    for name, table in claims.items():
-        held = int(table.iloc[:, 2].sum())
-        note = f" ({notes[name]})" if notes and name in notes else ""
-        lines.append(f"* **{name}**{note}: {held} of {len(table)} statements hold.")
-        for i, (claim, measured, ok) in enumerate(table.itertuples(index=False)):
-            lines.append(f"  {i + 1}. {claim} — **{'holds' if ok else 'does not hold'}** here: {measured}.")
-    return "\n".join(lines)
 
 
 def run_view_study(features: dict[str, np.ndarray], shape_ids: Sequence[str],
@@ -631,7 +617,7 @@ __all__ = [
     "VIEW_STUDY_AZIMUTHS", "DOMAINS", "DOMAIN_LABELS", "DOMAIN_PAIRS", "pair_label", "view_study_objects",
     "view_study_images", "encode_domains", "diagonal_interval_overlap", "diagonal_is_row_minimum", "ViewStudy",
     "run_view_study", "OBB_SETTINGS", "size_settings", "translation_settings", "rotation_settings",
-    "augment_settings", "evaluate_settings", "view_study_claims", "claims_markdown", "best_index",
+    "augment_settings", "evaluate_settings", "view_study_claims", "best_index",
     "TwoStageSweep", "two_stage_sweep", "TrackedQueries", "value_key", "settings_sweep", "mean_accuracy",
     "points_per_query", "changed_numbers", "robust_feature_claims", "augmentation_ablation_claims", "summary_rows",
     "QueryRanking", "ranking_from_distances", "rank_queries", "varying_queries",

@@ -1,0 +1,1 @@
+"""SketchyDepth: RGB images and depth maps from freehand scene sketches (thesis ch. 3, App. A)."""
