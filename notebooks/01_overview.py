@@ -44,7 +44,7 @@ import plotly.express as px
 
 from sbsr.book import live, load_published, setup
 
-session = setup(profile=profile, device=device, seed=seed)
+session = setup(profile=profile, device=device, seed=seed, data_dir=data_dir, results_dir=results_dir)
 print(session.describe())
 
 # %% [markdown]

@@ -74,7 +74,7 @@ from sbsr.shapes import (
 )
 from sbsr.sketch import DIFFERENCES_FROM_HUMAN_SKETCHES, simulate_sketch, sketch_stats
 
-session = setup(profile=profile, device=device, seed=seed)
+session = setup(profile=profile, device=device, seed=seed, data_dir=data_dir, results_dir=results_dir)
 print(session.describe())
 
 # %% [markdown]
@@ -98,11 +98,11 @@ gallery_ids = [s.shape_id for shapes in shapes_by_category.values() for s in sha
 gallery_titles = [f"{sid.split('-')[0]} {int(sid.rsplit('-', 1)[1])}" for sid in gallery_ids]
 ncols = min(2 * gallery_per_category, 8)
 
-gallery.image_grid([gallery_renders[i].rgb for i in gallery_ids], titles=gallery_titles, ncols=ncols, crop=True,
+gallery.gallery_grid([gallery_renders[i].rgb for i in gallery_ids], titles=gallery_titles, ncols=ncols, crop=True,
                    title="Procedural shapes, one colour per part").show()
 
 # %%
-gallery.image_grid([gallery_renders[i].lines for i in gallery_ids], titles=gallery_titles, ncols=ncols, crop=True,
+gallery.gallery_grid([gallery_renders[i].lines for i in gallery_ids], titles=gallery_titles, ncols=ncols, crop=True,
                    title="The same shapes as line renderings (width 2.2)").show()
 
 # %%
@@ -184,7 +184,7 @@ for c in ("chair", "lamp"):
         for k in (i, j):
             pair_images.append(render(pool[k], gallery_camera, outputs=("lines",)).lines)
             pair_titles.append(f"{c} {k} ({label}, CD {chamfer_by_category[c][i, j]:.4f})")
-gallery.image_grid(pair_images, titles=pair_titles, ncols=4,
+gallery.gallery_grid(pair_images, titles=pair_titles, ncols=4,
                    title="The closest and the farthest pair of chairs and of lamps").show()
 
 # %% [markdown]
@@ -212,7 +212,7 @@ for c, azimuths in (("chair", (0, 30, 75)), ("lamp", (0, 45, 90))):
             sketch_images.append(sketch.image)
             sketch_titles.append(f"skill {sk}")
             stats.append({"category": c, "azimuth": az, "skill": sk, **sketch_stats(sketch)})
-gallery.image_grid(sketch_images, titles=sketch_titles, ncols=1 + len(skills),
+gallery.gallery_grid(sketch_images, titles=sketch_titles, ncols=1 + len(skills),
                    title="Line renderings and simulated sketches at the paper's viewpoints").show()
 
 # %%
@@ -266,7 +266,7 @@ def _sketch_panel(category, skill, sketch_seed, azimuth):
     remembered = sketch.meta.get("perturbed_camera") or {}
     title = (f"The sketcher remembers the view as azimuth {remembered['azimuth']:.1f}°, "
              f"elevation {remembered['elevation']:.1f}°" if {"azimuth", "elevation"} <= set(remembered) else None)
-    return gallery.image_grid([render(shape, cam, outputs=("lines",)).lines, sketch.image],
+    return gallery.gallery_grid([render(shape, cam, outputs=("lines",)).lines, sketch.image],
                        titles=[f"line rendering, azimuth {azimuth}°", f"sketch, skill {skill:.2f}, seed {sketch_seed}"],
                        ncols=2, size=224, title=title)
 
@@ -294,7 +294,7 @@ def _render_panel(category, line_width, azimuth, elevation, projection):
     kw = {"ortho_scale": matching_ortho_scale()} if projection == "orthographic" else {}
     cam = Camera(azimuth=float(azimuth), elevation=float(elevation), projection=projection, **kw)
     result = render(_shape(category), cam, outputs=("rgb", "lines"), line_width=float(line_width))
-    return gallery.image_grid([result.lines, result.rgb],
+    return gallery.gallery_grid([result.lines, result.rgb],
                               titles=[f"lines, width {line_width:.1f} px", f"shaded, {projection}"], ncols=2,
                               size=224)
 
@@ -338,7 +338,7 @@ for row_index, c in enumerate(domain_categories):
     domain_images += [simulate_sketch(shape, cam, skill=0.5, seed=seed).image]
     domain_images += [gallery.crop_to_box(im, box) for im in rendered]
     domain_titles += [f"{c}: {name}" if i == 0 else name for i, name in enumerate(domain_columns)]
-gallery.image_grid(domain_images, titles=domain_titles, ncols=len(domain_columns),
+gallery.gallery_grid(domain_images, titles=domain_titles, ncols=len(domain_columns),
                    title="Image domains of one shape per row").show()
 
 # %%
@@ -416,7 +416,7 @@ for c in ("chair", "lamp"):
         for a_idx, az in enumerate(azimuths):
             split_images.append(views[s_idx, a_idx])
             split_titles.append(f"view {az:g}°")
-gallery.image_grid(split_images, titles=split_titles, ncols=6, row_titles=split_rows,
+gallery.gallery_grid(split_images, titles=split_titles, ncols=6, row_titles=split_rows,
                    title=f"{dataset} ({profile}), validation: sketch queries and gallery views").show()
 
 # %% [markdown]

@@ -63,11 +63,12 @@ from sbsr.encoders.registry import minclip_checkpoint_path
 from sbsr.encoders.train import train, validation_metrics
 from sbsr.encoders.zeroshot import DOMAINS, domain_images, zero_shot_accuracy
 from sbsr.io import atomic_path
-from sbsr.retrieval.experiments import Evaluator, encoder_table, load_encoders, open_paper_dataset
+from sbsr.encoders import encoder_table, load_encoders
+from sbsr.systems.clip_retrieval.experiments import Evaluator, open_paper_dataset
 from sbsr.retrieval.pipeline import METHODS, run_retrieval
 from sbsr.shapes import CATEGORIES
 
-session = setup(profile=profile, device=device, seed=seed)
+session = setup(profile=profile, device=device, seed=seed, data_dir=data_dir, results_dir=results_dir)
 print(session.describe())
 
 # %% [markdown]

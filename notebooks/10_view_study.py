@@ -61,13 +61,14 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sbsr.book import live, open_experiment, progress
+from sbsr.book import live, progress
+from sbsr.systems.clip_retrieval.experiments import open_experiment
 from sbsr.book.claims import claims_markdown
 from sbsr.book.figures import study as study_figs
 from sbsr.book.figures.retrieval import image_grid
-from sbsr.retrieval import studies
+from sbsr.systems.clip_retrieval import claims, studies
 session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
-                                                cache_dir=cache_dir, encoders=encoders)
+                                                data_dir=data_dir, results_dir=results_dir, cache_dir=cache_dir, encoders=encoders)
 chairs = data.split(split, "chair")
 
 # %% [markdown]
@@ -184,11 +185,11 @@ summary.round(2)
 # Each statement of §4.2.3.1 is tested on our numbers; the text below is generated from them.
 
 # %%
-claims = {name: studies.view_study_claims(res) for name, res in results.items()}
-if claims:
+verdicts = {name: claims.view_study_claims(res) for name, res in results.items()}
+if verdicts:
     display(Markdown(
         "What the numbers say, encoder by encoder:\n\n"
-        + claims_markdown(claims, {k: f"{len(r.shape_ids)} objects" for k, r in results.items()}) + "\n\n"
+        + claims_markdown(verdicts, {k: f"{len(r.shape_ids)} objects" for k, r in results.items()}) + "\n\n"
         "How to read this. The paper's encoder is CLIP RN101 trained on 400 M image–text pairs; "
         "`minclip-procedural-v1` is a small model trained here on procedural renders only (no sketches), and "
         "`random-RN101` has no training at all: random convolutions still respond to where the ink is, so "

@@ -59,16 +59,18 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import Markdown, display
 
-from sbsr.book import live, make_results, open_experiment, progress, show_results, write_results
+from sbsr.book import live, make_results, progress, show_results, write_results
 from sbsr.book.results import published_rows
 from sbsr.book.figures.retrieval import image_grid
 from sbsr.book.figures.sweeps import accuracy_vs_parameter, rerank_figure
-from sbsr.retrieval import OBB_FRACTION, fit_to_box, random_sizes, studies, uniform_around
-from sbsr.retrieval.experiments import Evaluator, accuracy_rows
+from sbsr.retrieval import OBB_FRACTION, fit_to_box
+from sbsr.systems.clip_retrieval import studies
+from sbsr.systems.clip_retrieval.sweeps import random_sizes, uniform_around
+from sbsr.systems.clip_retrieval.experiments import Evaluator, accuracy_rows, open_experiment
 from sbsr.retrieval.pipeline import METHODS
 
 session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
-                                                cache_dir=cache_dir, encoders=encoders)
+                                                data_dir=data_dir, results_dir=results_dir, cache_dir=cache_dir, encoders=encoders)
 
 # %% [markdown]
 # ## What the framings look like

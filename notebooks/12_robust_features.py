@@ -68,18 +68,19 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sbsr.book import live, make_results, open_experiment, progress, show_results, write_results
+from sbsr.book import live, make_results, progress, show_results, write_results
 from sbsr.book.claims import claims_markdown
 from sbsr.book.figures.retrieval import image_grid
 from sbsr.book.figures.sweeps import accuracy_vs_parameter, rerank_figure, translation_sweep_figure
 from sbsr.book.results import published_rows
-from sbsr.retrieval import (OBB_FRACTION, PAPER_ROTATION, PAPER_TRANSLATION, augmented_views, fit_to_box,
-                            random_rotations, random_translations, studies, uniform_rotations_around,
-                            uniform_translations_around)
-from sbsr.retrieval.experiments import Evaluator, accuracy_rows
+from sbsr.retrieval import OBB_FRACTION, PAPER_ROTATION, PAPER_TRANSLATION, augmented_views, fit_to_box
+from sbsr.systems.clip_retrieval import claims, studies
+from sbsr.systems.clip_retrieval.sweeps import (random_rotations, random_translations, uniform_rotations_around,
+                                                uniform_translations_around)
+from sbsr.systems.clip_retrieval.experiments import Evaluator, accuracy_rows, open_experiment
 
 session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
-                                                cache_dir=cache_dir, encoders=encoders)
+                                                data_dir=data_dir, results_dir=results_dir, cache_dir=cache_dir, encoders=encoders)
 
 # %% [markdown]
 # ## The four images of "Augm. (4 imgs)"
@@ -198,7 +199,7 @@ found_table = pd.DataFrame(found_rows)
 found_table
 
 # %%
-claims_42 = {name: studies.robust_feature_claims(res["obb"], res["transl"], res["rot"], res["combined"], res["augm4"])
+claims_42 = {name: claims.robust_feature_claims(res["obb"], res["transl"], res["rot"], res["combined"], res["augm4"])
              for name, res in robust.items() if "transl" in res}
 anchors = {name: res for name, res in robust.items() if "transl" not in res}
 anchor_text = "".join(
@@ -268,7 +269,7 @@ if b4:
 
 # %%
 if b4:
-    claims_b4 = {name: studies.augmentation_ablation_claims({k: v for k, v in accs.items() if k in b4_specs},
+    claims_b4 = {name: claims.augmentation_ablation_claims({k: v for k, v in accs.items() if k in b4_specs},
                                                             full=labels_b4[-1], without_original=labels_b4[0])
                  for name, accs in b4.items()}
     gains = {name: studies.mean_accuracy(accs[labels_b4[-1]]) - studies.mean_accuracy(

@@ -60,9 +60,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sbsr.book import live, load_published, make_results, open_experiment, show_results, write_results
+from sbsr.book import live, load_published, make_results, show_results, write_results
 from sbsr.book.figures.retrieval import contrasting_queries, image_grid, retrieval_figure
-from sbsr.retrieval.experiments import EncoderBudget, Evaluator, accuracy_rows, gallery_sizes
+from sbsr.systems.clip_retrieval.experiments import (EncoderBudget, Evaluator, accuracy_rows, gallery_sizes,
+                                                     open_experiment)
 from sbsr.retrieval.pipeline import METHODS
 from sbsr.retrieval.transforms import fit_to_box
 from sbsr.retrieval.viewsets import (TABLE_4_4_ROWS, appendix_b5_view_sets, describe_views, paper_view_sets,
@@ -76,7 +77,7 @@ from sbsr.retrieval.viewsets import (TABLE_4_4_ROWS, appendix_b5_view_sets, desc
 
 # %%
 session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
-                                                cache_dir=cache_dir, encoders=encoders)
+                                                data_dir=data_dir, results_dir=results_dir, cache_dir=cache_dir, encoders=encoders)
 
 # %%
 budget = EncoderBudget.of(light_encoders, n_shapes, heavy_shapes, heavy_tables)

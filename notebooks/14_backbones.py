@@ -64,10 +64,11 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sbsr.book import live, load_published, make_results, open_experiment, show_results, write_results
+from sbsr.book import live, load_published, make_results, show_results, write_results
 from sbsr.book.figures.retrieval import image_grid
 from sbsr.encoders.registry import build_minclip_encoder
-from sbsr.retrieval.experiments import (EncoderBudget, EncoderChoice, Evaluator, accuracy_rows, encoder_table,
+from sbsr.encoders import EncoderChoice, encoder_table
+from sbsr.systems.clip_retrieval.experiments import EncoderBudget, Evaluator, accuracy_rows, open_experiment
                                         gallery_sizes)
 from sbsr.retrieval.pipeline import AS_IS, METHODS, RetrievalSettings
 
@@ -79,7 +80,7 @@ from sbsr.retrieval.pipeline import AS_IS, METHODS, RetrievalSettings
 
 # %%
 session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
-                                                cache_dir=cache_dir, encoders=encoders, show_encoders=False)
+                                                data_dir=data_dir, results_dir=results_dir, cache_dir=cache_dir, encoders=encoders, show_encoders=False)
 if untrained_minclip:
     choices.append(EncoderChoice("minclip-untrained",
                                  build_minclip_encoder(None, device=session.device, name="minclip-untrained")))

@@ -72,17 +72,17 @@ import plotly.graph_objects as go
 from IPython.display import Markdown, display
 from plotly.subplots import make_subplots
 
-from sbsr.book import live, load_published, make_results, open_experiment, progress, show_results, write_results
+from sbsr.book import live, load_published, make_results, progress, show_results, write_results
 from sbsr.book.figures.retrieval import image_grid
-from sbsr.models import load_modulation
-from sbsr.models.masking import (MaskedValidation, augmented_training_images, chapter_mask_root,
+from sbsr.retrieval.modulation import load_modulation
+from sbsr.systems.clip_retrieval.train import (MaskedValidation, augmented_training_images, chapter_mask_root,
                                  precompute_training_features, save_training, shipped_history, shipped_mask,
                                  train_feature_mask)
-from sbsr.retrieval.experiments import Evaluator, accuracy_rows
+from sbsr.systems.clip_retrieval.experiments import Evaluator, accuracy_rows, open_experiment
 from sbsr.retrieval.pipeline import PAPER_VIEWS
 
 session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
-                                                cache_dir=cache_dir, encoders=encoders)
+                                                data_dir=data_dir, results_dir=results_dir, cache_dir=cache_dir, encoders=encoders)
 mask_root = chapter_mask_root(cache_dir, dataset, profile)
 
 # %% [markdown]
@@ -293,7 +293,7 @@ display(Markdown(f"**Reading the curves ({lead}).** " + ". ".join(parts) + ". "
 # chapters and by the command line's `full` method) were trained once, offline, with the same code at the
 # thesis' sizes: the 4,475 training chairs of `procedural-v1`'s full profile, and the 200 + 200 validation
 # shapes (600 sketches per class) for checkpoint selection
-# (`sbsr.models.masking.train_shipped_masks`). Their recorded training histories are shown here as they were
+# (`sbsr.systems.clip_retrieval.train.train_shipped_masks`). Their recorded training histories are shown here as they were
 # logged - they are not recomputed by this page, and they do not go into the results table.
 
 # %%

@@ -58,14 +58,14 @@ import plotly.graph_objects as go
 from IPython.display import Markdown, display
 from plotly.subplots import make_subplots
 
-from sbsr.book import load_published, make_results, open_experiment, progress, show_results, write_results
-from sbsr.models.masking import chapter_mask_root, check_mask_matches, mask_for
-from sbsr.models.modulation import modulation_metadata
-from sbsr.retrieval.experiments import Evaluator, accuracy_rows
+from sbsr.book import load_published, make_results, progress, show_results, write_results
+from sbsr.systems.clip_retrieval.train import chapter_mask_root, check_mask_matches, mask_for
+from sbsr.retrieval.modulation import modulation_metadata
+from sbsr.systems.clip_retrieval.experiments import Evaluator, accuracy_rows, open_experiment
 from sbsr.retrieval.pipeline import METHODS, method
 
 session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
-                                                cache_dir=cache_dir, encoders=encoders)
+                                                data_dir=data_dir, results_dir=results_dir, cache_dir=cache_dir, encoders=encoders)
 mask_root = chapter_mask_root(cache_dir, dataset, profile)
 
 # %% [markdown]

@@ -52,15 +52,15 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sbsr.book import load_published, make_results, open_experiment, progress, show_results, write_results
+from sbsr.book import load_published, make_results, progress, show_results, write_results
 from sbsr.book.figures.retrieval import retrieval_figure
-from sbsr.models.masking import chapter_mask_root, mask_for
+from sbsr.systems.clip_retrieval.train import chapter_mask_root, mask_for
 from sbsr.retrieval import view_distances, view_level_accuracy_table
-from sbsr.retrieval.experiments import Evaluator, accuracy_rows
+from sbsr.systems.clip_retrieval.experiments import Evaluator, accuracy_rows, open_experiment
 from sbsr.retrieval.pipeline import METHODS, features_for, method
 
 session, data, cache, choices = open_experiment(profile=profile, device=device, seed=seed, dataset=dataset,
-                                                cache_dir=cache_dir, encoders=encoders)
+                                                data_dir=data_dir, results_dir=results_dir, cache_dir=cache_dir, encoders=encoders)
 mask_root = chapter_mask_root(cache_dir, dataset, profile)
 with_mask = {}
 for c in choices:

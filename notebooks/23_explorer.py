@@ -57,11 +57,12 @@ from PIL import Image
 from sbsr.book import live, setup
 from sbsr.book.figures.retrieval import retrieval_figure
 from sbsr.encoders import FeatureCache
-from sbsr.models.masking import chapter_mask_root, check_mask_matches, mask_for
-from sbsr.retrieval.experiments import encoder_table, load_encoders, open_paper_dataset
-from sbsr.retrieval.explorer import SketchExplorer
+from sbsr.systems.clip_retrieval.train import chapter_mask_root, check_mask_matches, mask_for
+from sbsr.encoders import encoder_table, load_encoders
+from sbsr.systems.clip_retrieval.experiments import open_paper_dataset
+from sbsr.systems.clip_retrieval.explorer import SketchExplorer
 
-session = setup(profile=profile, device=device, seed=seed)
+session = setup(profile=profile, device=device, seed=seed, data_dir=data_dir, results_dir=results_dir)
 print(session.describe())
 choice = load_encoders([encoder], device=session.device)[0]
 display(encoder_table([choice]))

@@ -74,10 +74,10 @@ from sbsr.data.byo import open_folders
 from sbsr.encoders import FeatureCache
 from sbsr.evaluate import evaluate_folders, load_ranking, report_html
 from sbsr.evaluate.example import write_example_folders
-from sbsr.retrieval.experiments import encoder_table, load_encoders
+from sbsr.encoders import encoder_table, load_encoders
 from sbsr.retrieval.pipeline import run_retrieval
 
-session = setup(profile=profile, device=device, seed=seed)
+session = setup(profile=profile, device=device, seed=seed, data_dir=data_dir, results_dir=results_dir)
 print(session.describe())
 
 # %% [markdown]

@@ -23,6 +23,8 @@ def venv_python() -> str:
 def _no_project_root_leak(monkeypatch):
     monkeypatch.delenv("SBSR_PROJECT_ROOT", raising=False)
     monkeypatch.delenv("SBSR_HEADLESS", raising=False)
+    monkeypatch.delenv("SBSR_RESULTS_DIR", raising=False)
+    monkeypatch.delenv("SBSR_DATA_DIR", raising=False)
     yield
 
 

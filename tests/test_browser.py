@@ -219,6 +219,47 @@ def test_math_is_typeset_by_the_bundled_mathjax(page_reports):
             assert r.math_rendered > 0, f"{doc}: MathJax did not typeset"
 
 
+def source_expectations(project_root, doc: str) -> tuple[bool, bool]:
+    """(maths, figure) that the *source* of a page promises, independent of its HTML: a chapter whose text
+    notebook has a ``$...$`` formula in a Markdown cell must typeset maths; one that shows a plotly figure
+    (``.show()`` or ``live(``) must draw at least one. A book page (``book/*.md``) promises maths when it has
+    ``$...$`` or a ``{math}`` block."""
+    name = doc.split("/")[-1]
+    if doc.startswith("book/chapters/"):
+        path = project_root / "notebooks" / f"{name}.py"
+        text = path.read_text(encoding="utf-8")
+        cells = re.split(r"^(?=# %%)", text, flags=re.M)
+        markdown = "\n".join(c for c in cells if c.startswith("# %% [markdown]"))
+        maths = re.search(r"\$[^$\n]+\$", markdown) is not None
+        figure = re.search(r"\.show\(\)|\blive\(", text) is not None
+        return maths, figure
+    path = project_root / f"{doc}.md"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return (re.search(r"\$[^$\n]+\$|\{math\}", text) is not None), False
+
+
+def test_pages_show_the_maths_and_figures_their_sources_promise(page_reports, project_root):
+    """A page whose notebook has formulas or figures must show them: an empty page (a failed cell, maths left
+    as raw dollars, a figure that never reached the HTML) fails here even if nothing on it errs."""
+    missing = []
+    for doc, r in page_reports.items():
+        maths, figure = source_expectations(project_root, doc)
+        if maths and r.math_rendered == 0:
+            missing.append(f"{doc}: its source has maths, the page typeset none")
+        if figure and r.plots_drawn == 0:
+            missing.append(f"{doc}: its source shows figures, the page drew none")
+    assert not missing, "\n".join(missing)
+
+
+def test_source_expectations_read_the_notebook_text(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "x.py").write_text("# %% [markdown]\n# A formula $a^2$.\n\n# %%\nfig.show()\n")
+    (tmp_path / "notebooks" / "y.py").write_text("# %% [markdown]\n# No formula.\n\n# %%\n# a comment $x$\nprint(1)\n")
+    assert source_expectations(tmp_path, "book/chapters/x") == (True, True)
+    assert source_expectations(tmp_path, "book/chapters/y") == (False, False)  # code comments do not count
+    assert source_expectations(tmp_path, "book/missing") == (False, False)
+
+
 def test_the_book_exercises_what_it_checks(page_reports):
     """A book with no figure, widget or formula would pass the checks above vacuously."""
     chapters = [r for d, r in page_reports.items() if d.startswith("book/chapters/")]

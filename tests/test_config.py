@@ -89,3 +89,57 @@ def test_seed_everything_is_repeatable():
     a = seed_everything(3).random(3), torch.rand(2)
     b = seed_everything(3).random(3), torch.rand(2)
     assert (a[0] == b[0]).all() and torch.equal(a[1], b[1])
+
+
+def _project(tmp_path, params_cell: str, quick: str, toc_chapters: list[list[str]]):
+    """A minimal project: two notebooks a, b (a runs first), their profiles and a table of contents."""
+    (tmp_path / "notebooks").mkdir(exist_ok=True)
+    for name in ("a", "b"):
+        (tmp_path / "notebooks" / f"{name}.py").write_text(
+            f'# %% [markdown]\n# # {name}\n\n# %% tags=["parameters"]\n{params_cell}\n\n# %%\nprint(1)\n')
+    (tmp_path / "notebooks" / "profiles.yml").write_text(
+        "defaults:\n  quick: {seed: 0}\nnotebooks:\n"
+        f"  - name: a\n    quick: {quick}\n  - name: b\n")
+    parts = "".join(f"  - caption: P{i}\n    chapters:\n" + "".join(f"      - file: book/chapters/{c}\n" for c in part)
+                    for i, part in enumerate(toc_chapters))
+    (tmp_path / "_toc.yml").write_text(f"format: jb-book\nroot: book/intro\nparts:\n{parts}")
+    return load_profiles(tmp_path / "notebooks" / "profiles.yml")
+
+
+def test_parameters_cell_names_reads_only_the_tagged_cell(tmp_path):
+    from sbsr.config import parameters_cell_names
+
+    _project(tmp_path, 'profile = "quick"\nseed = 0\nn_shapes: int = 3  # annotated\nif seed == 1:\n    pass', "{}", [["a", "b"]])
+    assert parameters_cell_names(tmp_path / "notebooks" / "a.py") == {"profile", "seed", "n_shapes"}
+
+
+def test_a_misspelt_profile_key_is_an_error_naming_it(tmp_path):
+    from sbsr.config import check_notebook_parameters
+
+    good = _project(tmp_path, "profile = 1\nseed = 0\nn_shapes = 3", "{n_shapes: 5}", [["a", "b"]])
+    check_notebook_parameters(good, tmp_path)
+    bad = _project(tmp_path, "profile = 1\nseed = 0\nn_shapes = 3", "{n_shape: 5}", [["a", "b"]])
+    with pytest.raises(ConfigError, match=r"a \(quick\): n_shape not in the parameters cell of a\.py"):
+        check_notebook_parameters(bad, tmp_path)
+
+
+def test_toc_and_profiles_cannot_drift_apart(tmp_path):
+    from sbsr.config import check_toc
+
+    check_toc(_project(tmp_path, "seed = 0", "{}", [["b"], ["a"]]), tmp_path)  # parts may reorder chapters
+    with pytest.raises(ConfigError, match="runs them as a, b"):
+        check_toc(_project(tmp_path, "seed = 0", "{}", [["b", "a"]]), tmp_path)
+    with pytest.raises(ConfigError, match="not in the table of contents: b"):
+        check_toc(_project(tmp_path, "seed = 0", "{}", [["a"]]), tmp_path)
+    with pytest.raises(ConfigError, match="lists c, not in profiles.yml"):
+        check_toc(_project(tmp_path, "seed = 0", "{}", [["a", "b", "c"]]), tmp_path)
+    with pytest.raises(ConfigError, match="listed twice: a"):
+        check_toc(_project(tmp_path, "seed = 0", "{}", [["a", "b"], ["a"]]), tmp_path)
+
+
+def test_the_books_profiles_and_toc_agree(project_root):
+    from sbsr.config import check_notebook_parameters, check_toc
+
+    profiles = load_profiles(project_root / "notebooks" / "profiles.yml")
+    check_notebook_parameters(profiles, project_root)
+    check_toc(profiles, project_root)

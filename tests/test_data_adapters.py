@@ -344,7 +344,6 @@ def test_cli_info_on_byo_and_errors(tmp_path, capsys):
 
 
 def test_views_of_file_meshes_are_cached(tmp_path):
-    pytest.importorskip("sbsr.render", reason="sbsr.render is not available")
     root = _byo_tree(tmp_path / "mine")
     split = open_byo(root).split("test", "chair")
     cache = tmp_path / "viewcache"

@@ -8,25 +8,18 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("sbsr.shapes", reason="sbsr.shapes (procedural shapes) is not available")
-pytest.importorskip("sbsr.render", reason="sbsr.render (renderer) is not available")
-pytest.importorskip("sbsr.sketch", reason="sbsr.sketch (sketch simulator) is not available")
-shapes_mod = pytest.importorskip("sbsr.shapes")
-if not hasattr(shapes_mod, "generate_shape"):
-    pytest.skip("sbsr.shapes.generate_shape is not available yet", allow_module_level=True)
-
-from sbsr.data import open_dataset  # noqa: E402
-from sbsr.data.__main__ import main as cli  # noqa: E402
-from sbsr.data.images import read_png  # noqa: E402
-from sbsr.data.manifest import verify_cache  # noqa: E402
-from sbsr.data.procedural import (  # noqa: E402
+from sbsr.data import open_dataset
+from sbsr.data.__main__ import main as cli
+from sbsr.data.images import read_png
+from sbsr.data.manifest import verify_cache
+from sbsr.data.procedural import (
     get_spec,
     materialize,
     sizes_for,
     sketch_azimuths_for,
     sketch_draw,
 )
-from sbsr.data.views import render_view  # noqa: E402
+from sbsr.data.views import render_view
 
 
 @pytest.fixture(autouse=True)

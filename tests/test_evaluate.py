@@ -255,7 +255,7 @@ def test_method_choice(encoder, tmp_path):
         assert all("not using the shipped mask" in n for n in notes)
     baseline, _ = resolve_settings("baseline", encoder)
     assert baseline.view_framing.identity and baseline.augment == "none"
-    from sbsr.models import FeatureModulation, save_modulation
+    from sbsr.retrieval.modulation import FeatureModulation, save_modulation
 
     mask = save_modulation(FeatureModulation((16, 4, 4), mode="binary"), tmp_path / "mask.safetensors")
     full, notes = resolve_settings(None, encoder, mask=mask)
@@ -284,7 +284,7 @@ def test_full_without_a_mask_says_what_to_do(encoder, monkeypatch):
 def test_full_with_a_mask_runs_and_masks_features(example, encoder, tmp_path):
     import torch
 
-    from sbsr.models import FeatureModulation, save_modulation
+    from sbsr.retrieval.modulation import FeatureModulation, save_modulation
 
     module = FeatureModulation((16, 4, 4), mode="binary")
     with torch.no_grad():

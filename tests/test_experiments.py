@@ -2,7 +2,9 @@ import math
 
 import pytest
 
-from sbsr.retrieval.experiments import EncoderBudget, accuracy_rows, best_setting, load_encoders, sweep_rows
+from sbsr.encoders import load_encoders
+
+from sbsr.systems.clip_retrieval.experiments import EncoderBudget, accuracy_rows, best_setting, sweep_rows
 
 
 def acc(c1, c5, l1, l5):

@@ -1,4 +1,4 @@
-"""The sketch-query explorer (sbsr.retrieval.explorer): an uploaded sketch ranked end to end."""
+"""The sketch-query explorer (sbsr.systems.clip_retrieval.explorer): an uploaded sketch ranked end to end."""
 
 import io
 
@@ -9,9 +9,9 @@ import trimesh
 from PIL import Image
 
 from sbsr.data.images import EmptySketchError
-from sbsr.models import FeatureModulation, save_modulation
+from sbsr.retrieval.modulation import FeatureModulation, save_modulation
 from sbsr.render import Camera, render
-from sbsr.retrieval.explorer import ExplorerResult, SketchExplorer, rank_sketch
+from sbsr.systems.clip_retrieval.explorer import ExplorerResult, SketchExplorer, rank_sketch
 from sbsr.retrieval.pipeline import METHODS
 
 AZ = (0.0, 45.0, 90.0)

@@ -84,25 +84,26 @@ def test_content_box_and_crop():
 
 def test_image_grid_traces_sources_and_limits():
     images = [np.full((224, 224), 255, np.uint8), np.zeros((224, 224, 3), np.uint8), np.full((30, 40), 0, np.uint8)]
-    fig = gallery.image_grid(images, titles=["a", "b", "c"], ncols=2, title="t")
+    fig = gallery.gallery_grid(images, titles=["a", "b", "c"], ncols=2, title="t")
     assert isinstance(fig, go.Figure)
     assert len(fig.data) == 3 and all(isinstance(t, go.Image) for t in fig.data)
     shapes = [decode(t.source).shape[:2] for t in fig.data]
     assert shapes == [(112, 112), (112, 112), (30, 40)]
-    assert [a.text for a in fig.layout.annotations] == ["a", "b", "c"]
+    captions = [fig.layout[f"xaxis{i if i > 1 else ''}"].title.text for i in (1, 2, 3)]
+    assert captions == ["a", "b", "c"]
     assert fig.data[2].xaxis == "x3"  # second row, first column
     with pytest.raises(ValueError, match="at most 40"):
-        gallery.image_grid([images[0]] * 41)
+        gallery.gallery_grid([images[0]] * 41)
     with pytest.raises(ValueError, match="titles"):
-        gallery.image_grid(images, titles=["a"])
+        gallery.gallery_grid(images, titles=["a"])
     with pytest.raises(ValueError, match="row titles"):
-        gallery.image_grid(images, ncols=2, row_titles=["r"])
+        gallery.gallery_grid(images, ncols=2, row_titles=["r"])
 
 
 def test_image_grid_crop_zooms_on_content():
     img = np.full((224, 224), 255, np.uint8)
     img[100:110, 100:110] = 0
-    fig = gallery.image_grid([img], crop=True)
+    fig = gallery.gallery_grid([img], crop=True)
     small = decode(fig.data[0].source)
     assert max(small.shape) < 20 and (small < 128).mean() > 0.5
 

@@ -8,7 +8,7 @@ from sbsr.book.figures import study as fs
 from sbsr.book.figures import sweeps as fw
 from sbsr.book.figures.retrieval import GROUND_TRUTH_COLOR
 from sbsr.retrieval.metrics import ConfidenceInterval, StudyMatrix
-from sbsr.retrieval.studies import QueryRanking
+from sbsr.systems.clip_retrieval.studies import QueryRanking
 
 
 def matrix(mean, half=0.1):

@@ -1,4 +1,4 @@
-"""Feature masking / weighting training (thesis §4.2.2.2, §4.2.3.3, App. B.5): sbsr.models.masking."""
+"""Feature masking / weighting training (thesis §4.2.2.2, §4.2.3.3, App. B.5): sbsr.systems.clip_retrieval.train."""
 
 import json
 import math
@@ -10,8 +10,8 @@ import torch
 import trimesh
 
 from sbsr.losses import clip_contrastive_loss
-from sbsr.models import FeatureModulation, load_modulation, save_modulation
-from sbsr.models.masking import (AugmentParams, MaskedValidation, TrainingFeatures, augmented_training_images,
+from sbsr.retrieval.modulation import FeatureModulation, load_modulation, save_modulation
+from sbsr.systems.clip_retrieval.train import (AugmentParams, MaskedValidation, TrainingFeatures, augmented_training_images,
                                  precompute_training_features, save_training, shipped_history, shipped_mask, shipped_masks,
                                  train_feature_mask, trained_mask_path)
 from sbsr.render import Camera, render
@@ -205,7 +205,7 @@ class TinyRetrievalSplit(BoxSplit):
 def test_masked_validation_equals_the_pipeline_with_the_mask_file(tmp_path):
     torch.set_num_threads(1)
     from sbsr.encoders import get_encoder
-    from sbsr.retrieval.experiments import Evaluator
+    from sbsr.systems.clip_retrieval.experiments import Evaluator
     from sbsr.retrieval.pipeline import METHODS, run_retrieval
 
     enc = get_encoder("minclip-procedural-v1", device="cpu", allow_random=True)

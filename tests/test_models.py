@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from sbsr.models import FeatureModulation, load_modulation, save_modulation
-from sbsr.models.modulation import modulation_metadata
+from sbsr.retrieval.modulation import FeatureModulation, load_modulation, save_modulation
+from sbsr.retrieval.modulation import modulation_metadata
 
 W = torch.tensor([0.5, 0.05, 0.1, -1.0])
 X = torch.tensor([[1.0, 2.0, 3.0, 4.0]])

@@ -8,7 +8,7 @@ import torch
 import trimesh
 
 from sbsr.encoders import get_encoder
-from sbsr.models import FeatureModulation, save_modulation
+from sbsr.retrieval.modulation import FeatureModulation, save_modulation
 from sbsr.render import Camera, render
 from sbsr.retrieval import object_bbox
 from sbsr.retrieval.pipeline import AS_IS, METHODS, Framing, View, gallery_views, load_mask, method, run_retrieval

@@ -137,3 +137,26 @@ def test_summary_format():
     recs = [reproduce.RunRecord("a", "ok", 1.0, "x"), reproduce.RunRecord("b", "failed", 2.5, "y", "Err: boom")]
     text = reproduce.format_summary(recs)
     assert "| a " in text and "Err: boom" in text and text.endswith("1 ok, 1 failed, 3.5 s")
+
+
+def test_code_cells_fold_their_source_unless_tagged_otherwise(tmp_path):
+    path = tmp_path / "nb.py"
+    path.write_text(textwrap.dedent('''\
+        # %% [markdown]
+        # # Title
+
+        # %% tags=["parameters"]
+        profile = "quick"
+
+        # %%
+        import math
+
+        # %% tags=["show-input"]
+        print(math.pi)
+
+        # %% tags=["remove-cell"]
+        x = 1
+        '''))
+    nb = reproduce.convert(path)
+    tags = [c.metadata.get("tags", []) for c in nb.cells if c.cell_type == "code"]
+    assert tags == [["parameters", "hide-cell"], ["hide-input"], ["show-input"], ["remove-cell"]]

@@ -117,3 +117,26 @@ def test_unpublished_rows_keep_their_written_order(root):
     res = make_results("thesis_table_4_3", rows, data="d", encoder="e", profile="quick", root=root)
     write_results("thesis_table_4_3", res, root)
     assert list(read_results("thesis_table_4_3", root)["row"]) == ["Minimum", "zeta", "alpha"]
+
+
+def test_a_chapters_results_dir_and_data_dir_are_honoured(tmp_path, monkeypatch):
+    """``setup(results_dir=..., data_dir=...)`` sends result tables and generated data where the chapter's
+    parameters say (relative paths from the project root), not always to ``<root>/results``."""
+    import os
+
+    from sbsr.book import setup, write_results
+    from sbsr.book.results import make_results, results_dir
+    from sbsr.data.paths import data_dir
+
+    monkeypatch.delenv("SBSR_RESULTS_DIR", raising=False)
+    monkeypatch.delenv("SBSR_DATA_DIR", raising=False)
+    setup(profile="quick", device="cpu", seed=0, data_dir=tmp_path / "d", results_dir=tmp_path / "r")
+    try:
+        assert results_dir() == (tmp_path / "r").resolve() and data_dir() == (tmp_path / "d").resolve()
+        res = make_results("thesis_table_4_1", [{"row": "x", "category": "chair", "metric": "acc@1", "value": 1.0}],
+                           data="d", encoder="e", profile="quick")
+        path = write_results("thesis_table_4_1", res)
+        assert path == (tmp_path / "r" / "thesis_table_4_1.csv").resolve()
+    finally:
+        os.environ.pop("SBSR_RESULTS_DIR", None)
+        os.environ.pop("SBSR_DATA_DIR", None)

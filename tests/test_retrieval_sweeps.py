@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from sbsr.retrieval import (random_rotations, random_sizes, random_translations, summarise_sweep, uniform_around,
-                            uniform_rotations_around, uniform_translations_around)
+from sbsr.systems.clip_retrieval.sweeps import (random_rotations, random_sizes, random_translations, summarise_sweep, uniform_around,
+                                                uniform_rotations_around, uniform_translations_around)
 
 
 def test_random_sizes_range_and_seed():

@@ -1,4 +1,4 @@
-"""sbsr.retrieval.studies: the view study (thesis §4.2.3.1) and the setting sweeps (Tables 4.1, 4.2, B.4)."""
+"""sbsr.systems.clip_retrieval.studies: the view study (thesis §4.2.3.1) and the setting sweeps (Tables 4.1, 4.2, B.4)."""
 
 import math
 from dataclasses import dataclass
@@ -10,7 +10,8 @@ from torch import nn
 
 from sbsr.book.claims import claims_markdown
 from sbsr.encoders import Encoder, Preprocess
-from sbsr.retrieval import parse_augment_spec, studies
+from sbsr.retrieval import parse_augment_spec
+from sbsr.systems.clip_retrieval import claims, studies
 from sbsr.retrieval.metrics import StudyMatrix
 from sbsr.retrieval.pipeline import AS_IS, RetrievalRun
 
@@ -152,9 +153,9 @@ def test_run_view_study_hand_computed():
     assert summary.loc["sketch – line", "same object closest, all N (%)"] == 100.0
     assert summary.loc["sketch – RGB", "same object closest, all N (%)"] == 0.0
     assert summary.loc["line – RGB", "objects (N)"] == 4
-    claims = studies.view_study_claims(study)
-    assert len(claims) == 5 and claims.iloc[:, 2].tolist()[:2] == [False, True]
-    text = claims_markdown({"toy": claims}, {"toy": "4 objects"})
+    table = claims.view_study_claims(study)
+    assert len(table) == 5 and table.iloc[:, 2].tolist()[:2] == [False, True]
+    text = claims_markdown({"toy": table}, {"toy": "4 objects"})
     assert "**toy** (4 objects): " in text and "does not hold" in text
     with pytest.raises(ValueError, match="expected"):
         studies.run_view_study(feats, ["s0"], n_heatmap=2)
@@ -302,11 +303,11 @@ def test_robust_feature_claims_on_the_papers_numbers():
                      acc(72.33, 88.17, 67.00, 80.17), acc(71.17, 87.83, 68.16, 80.17)], 1)
     rot = _sweep("angle", [10.0, -25.0, -23.5], [acc(70.60, 86.65, 66.32, 79.97), acc(70.37, 87.03, 66.91, 80.61),
                                                  acc(72.33, 87.50, 67.17, 81.17)], 1)
-    claims = studies.robust_feature_claims(obb, transl, rot, acc(74.50, 88.33, 67.50, 81.00),
-                                           acc(74.00, 89.33, 69.33, 82.17))
-    assert len(claims) == 8 and claims.iloc[:, 2].all(), claims.to_string()
-    assert "3.6 px apart" in claims.iloc[2, 1]
-    worse = studies.robust_feature_claims(acc(90, 90, 90, 90), transl, rot, acc(74.50, 88.33, 67.50, 81.00),
+    table = claims.robust_feature_claims(obb, transl, rot, acc(74.50, 88.33, 67.50, 81.00),
+                                         acc(74.00, 89.33, 69.33, 82.17))
+    assert len(table) == 8 and table.iloc[:, 2].all(), table.to_string()
+    assert "3.6 px apart" in table.iloc[2, 1]
+    worse = claims.robust_feature_claims(acc(90, 90, 90, 90), transl, rot, acc(74.50, 88.33, 67.50, 81.00),
                                           acc(70, 80, 60, 70))
     assert not worse.iloc[0, 2] and not worse.iloc[-1, 2] and not worse.iloc[-2, 2]
 
@@ -315,10 +316,10 @@ def test_augmentation_ablation_claims_on_the_papers_numbers():
     rows = {"w/o orig": acc(66.83, 83.75, 71.47, 84.69), "w/o transl": acc(70.15, 84.74, 74.17, 87.09),
             "w/o rot": acc(70.32, 86.23, 73.57, 85.89), "w/o both": acc(69.49, 87.74, 72.37, 85.89),
             "4 imgs": acc(70.64, 85.24, 74.17, 86.49)}
-    claims = studies.augmentation_ablation_claims(rows, full="4 imgs", without_original="w/o orig")
-    assert claims.iloc[:, 2].tolist() == [True, True]
+    table = claims.augmentation_ablation_claims(rows, full="4 imgs", without_original="w/o orig")
+    assert table.iloc[:, 2].tolist() == [True, True]
     rows["w/o rot"] = acc(90, 90, 90, 90)
-    assert studies.augmentation_ablation_claims(rows, "4 imgs", "w/o orig").iloc[:, 2].tolist() == [True, False]
+    assert claims.augmentation_ablation_claims(rows, "4 imgs", "w/o orig").iloc[:, 2].tolist() == [True, False]
     assert math.isclose(studies.mean_accuracy(rows["4 imgs"], "acc@5"), (85.24 + 86.49) / 2)
 
 

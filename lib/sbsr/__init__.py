@@ -10,9 +10,10 @@ Subpackages, one per concern:
 - :mod:`sbsr.sketch`     the freehand-sketch simulator
 - :mod:`sbsr.data`       named datasets, real-data adapters, caches
 - :mod:`sbsr.encoders`   CLIP and other image encoders, feature taps, feature cache
-- :mod:`sbsr.retrieval`  distances, view aggregation, metrics (acc@k)
-- :mod:`sbsr.models`     trainable modules (feature masking, ...)
-- :mod:`sbsr.losses`     training objectives
+- :mod:`sbsr.retrieval`  distances, view aggregation, metrics, feature modulation, the retrieval pipeline
+- :mod:`sbsr.losses`     training objectives that more than one system uses
+- :mod:`sbsr.systems`    one home per reproduced system (``systems/<name>/``: data, models, train,
+                         experiments, claims, figures), the core paper's being ``clip_retrieval``
 """
 
 __version__ = "0.1.0"

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
+from .io import read_data_file
 
 PROFILES = ("quick", "full")
 DEVICES = ("auto", "cpu", "cuda")
@@ -104,12 +105,7 @@ def load_profiles(path: str | os.PathLike | None = None) -> Profiles:
             figures: [thesis_fig_4_4]
     """
     path = Path(path) if path else find_project_root() / "notebooks" / "profiles.yml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: profiles file not found") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    raw = read_data_file(path, error=ConfigError, what="profiles file")
     if not isinstance(raw, dict) or "notebooks" not in raw:
         raise ConfigError(f"{path}: expected a mapping with a 'notebooks' list")
     defaults = raw.get("defaults") or {}
@@ -174,3 +170,67 @@ def seed_everything(seed: int, deterministic: bool = True) -> np.random.Generato
     except ImportError:  # pragma: no cover
         pass
     return np.random.default_rng(seed)
+
+
+_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)", re.M)
+
+
+def parameters_cell_names(text_path: str | os.PathLike) -> set[str]:
+    """Names assigned in the ``parameters`` cell of a jupytext ``py:percent`` notebook (the cell whose
+    ``# %%`` line carries the ``parameters`` tag)."""
+    path = Path(text_path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("# %%") and '"parameters"' in ln), None)
+    if start is None:
+        raise ConfigError(f"{path}: no cell tagged 'parameters' (papermill needs one)")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("# %%")), len(lines))
+    return set(_ASSIGNMENT.findall("\n".join(lines[start + 1:end])))
+
+
+def check_notebook_parameters(profiles: Profiles, root: str | os.PathLike) -> None:
+    """Every key that ``profiles`` injects into a notebook (defaults and the notebook's own, both profiles)
+    must be a name of that notebook's ``parameters`` cell: a misspelt key is an error naming it, the
+    notebook and the profiles file (papermill would only warn, and the chapter would run with its default)."""
+    problems = []
+    for nb in profiles.notebooks:
+        path = Path(root) / "notebooks" / f"{nb.name}.py"
+        if not path.is_file():
+            problems.append(f"notebook {nb.name!r} is listed but {path} does not exist")
+            continue
+        names = parameters_cell_names(path)
+        for prof in PROFILES:
+            unknown = sorted(set(profiles.parameters(nb.name, prof)) - names)
+            if unknown:
+                problems.append(f"{nb.name} ({prof}): {', '.join(unknown)} not in the parameters cell of {path.name}")
+    if problems:
+        raise ConfigError(f"{profiles.path}: unknown parameters: " + "; ".join(problems))
+
+
+def check_toc(profiles: Profiles, root: str | os.PathLike) -> None:
+    """``_toc.yml`` and ``notebooks/profiles.yml`` agree: every chapter notebook is in the table of contents
+    exactly once, nothing else is listed under ``book/chapters/``, and within each part the chapters follow
+    the execution order of ``profiles.yml`` (so the two files cannot drift apart unnoticed)."""
+    toc_path = Path(root) / "_toc.yml"
+    toc = read_data_file(toc_path, error=ConfigError, what="table of contents")
+    order = {name: i for i, name in enumerate(profiles.names())}
+    seen: list[str] = []
+    problems = []
+    for part in (toc or {}).get("parts", []):
+        chapters = [str(c.get("file", "")).split("/")[-1] for c in part.get("chapters", [])
+                    if str(c.get("file", "")).startswith("book/chapters/")]
+        unknown = [c for c in chapters if c not in order]
+        if unknown:
+            problems.append(f"part {part.get('caption')!r} lists {', '.join(unknown)}, not in {profiles.path.name}")
+        known = [c for c in chapters if c in order]
+        if known != sorted(known, key=order.get):
+            problems.append(f"part {part.get('caption')!r} has {', '.join(known)}; {profiles.path.name} runs them "
+                            f"as {', '.join(sorted(known, key=order.get))}")
+        seen += chapters
+    twice = sorted({c for c in seen if seen.count(c) > 1})
+    absent = [n for n in order if n not in seen]
+    if twice:
+        problems.append(f"listed twice: {', '.join(twice)}")
+    if absent:
+        problems.append(f"not in the table of contents: {', '.join(absent)}")
+    if problems:
+        raise ConfigError(f"{toc_path}: " + "; ".join(problems))

@@ -14,6 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
+import yaml
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
@@ -77,3 +80,44 @@ def existing_dir(path: str | os.PathLike, what: str = "folder") -> Path:
     if not p.is_dir():
         raise NotADirectoryError(f"{what} {p} is not a folder")
     return p.resolve()
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Numpy scalars/arrays and tuples -> plain Python, recursively, so that ``json.dumps`` accepts it.
+
+    >>> import numpy as np
+    >>> to_jsonable({"a": np.arange(2), "b": (np.float32(0.5), np.bool_(True))})
+    {'a': [0, 1], 'b': [0.5, True]}
+    """
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def read_data_file(path: str | os.PathLike, error: type[Exception] = ValueError,
+                   missing: type[Exception] | None = None, what: str = "file") -> Any:
+    """The parsed content of a YAML (``.yml``/``.yaml``) or JSON (``.json``) file.
+
+    A missing file raises ``missing`` (default ``error``) and a malformed one ``error``, each with a
+    message that names the file and what is wrong.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise (missing or error)(f"{path}: {what} not found") from exc
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise error(f"{path}: not valid JSON ({exc})") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {exc}") from exc

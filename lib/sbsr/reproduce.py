@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .config import DEVICES, PROFILES, ConfigError, find_project_root, load_profiles
+from .config import (DEVICES, PROFILES, ConfigError, check_notebook_parameters, check_toc, find_project_root,
+                     load_profiles)
 from .io import atomic_path, atomic_write_json
 
 KERNEL_NAME = "python3"
@@ -74,6 +75,11 @@ def text_notebook_path(root: Path, name: str) -> Path:
     return root / NOTEBOOK_DIR / f"{name}.py"
 
 
+#: Cell tags that already decide how a code cell shows in the book (others get ``hide-input``).
+VISIBILITY_TAGS = {"parameters", "show-input", "hide-input", "hide-cell", "hide-output", "remove-input", "remove-cell",
+                   "remove-output"}
+
+
 def convert(text_path: Path):
     """Read a jupytext text notebook into an nbformat notebook, checking its ``parameters`` cell."""
     import jupytext
@@ -87,6 +93,13 @@ def convert(text_path: Path):
         raise ConfigError(f"{text_path}: no cell tagged 'parameters' (papermill needs one)")
     # The book shows papermill's injected cell (the values this run used); the defaults fold away.
     params[0].metadata["tags"] = [*params[0].metadata["tags"], "hide-cell"]
+    # Reading flow: a page reads as question, method, table, figure, verdict; the code stays one click away.
+    # Every other code cell's source is collapsed, unless its author tagged it show-input (or chose another
+    # visibility tag).
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.cell_type == "code" and not set(tags) & VISIBILITY_TAGS:
+            cell.metadata["tags"] = [*tags, "hide-input"]
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
     nb.metadata.setdefault("language_info", {"name": "python"})
     # Pair the executed .ipynb with its text source for readers who open it in Jupyter with jupytext.
@@ -167,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"unknown device {args.device!r} (choose from {', '.join(DEVICES)})")
         root = Path(args.root).resolve() if args.root else find_project_root()
         profiles = load_profiles(root / NOTEBOOK_DIR / "profiles.yml")
+        check_notebook_parameters(profiles, root)
+        check_toc(profiles, root)
         names = profiles.names()
         if args.only:
             wanted = [_notebook_name(a) for a in args.only]

@@ -20,22 +20,21 @@ from .results import (
     side_by_side,
     write_results,
 )
-from .session import Experiment, Session, open_experiment, progress, setup
+from .session import Session, progress, setup, use_folders
 from .widgets import live
 
 __all__ = [
     "RESULT_COLUMNS",
-    "Experiment",
     "Session",
     "live",
     "load_published",
     "make_results",
-    "open_experiment",
     "progress",
     "published_rows",
     "read_results",
     "results_html",
     "setup",
+    "use_folders",
     "show_results",
     "side_by_side",
     "write_results",

@@ -56,7 +56,15 @@ def published_dir(root: str | os.PathLike | None = None) -> Path:
     return Path(root or find_project_root()) / "data" / "published"
 
 
+#: Environment variable naming the results folder of this run (set from a chapter's ``results_dir``).
+ENV_RESULTS_DIR = "SBSR_RESULTS_DIR"
+
+
 def results_dir(root: str | os.PathLike | None = None) -> Path:
+    """``<root>/results`` when ``root`` is given; else ``$SBSR_RESULTS_DIR`` (a chapter's ``results_dir``,
+    see :func:`sbsr.book.setup`) or the project's ``results/``."""
+    if root is None and os.environ.get(ENV_RESULTS_DIR):
+        return Path(os.environ[ENV_RESULTS_DIR])
     return Path(root or find_project_root()) / "results"
 
 
@@ -161,17 +169,27 @@ def _ordered(df: pd.DataFrame, table_id: str, root) -> pd.DataFrame:
     return df.drop(columns="_row_order").reset_index(drop=True)
 
 
+def read_results_file(path: str | os.PathLike) -> pd.DataFrame:
+    """A results CSV (:data:`RESULT_COLUMNS`) with numeric value columns; a :class:`ResultsError` names the
+    file and what is wrong with it."""
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype={"row": str, "category": str, "metric": str}, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise ResultsError(f"{path}: not a readable CSV: {exc}") from exc
+    missing = [c for c in RESULT_COLUMNS if c not in df.columns]
+    if missing:
+        raise ResultsError(f"{path}: missing columns {missing} (write it with sbsr.book.write_results)")
+    for col in ("value", "plus_minus", "published_value", "published_plus_minus"):
+        df[col] = pd.to_numeric(df[col].replace("", float("nan")), errors="coerce")
+    return df
+
+
 def read_results(table_id: str, root: str | os.PathLike | None = None) -> pd.DataFrame:
     path = results_dir(root) / f"{table_id}.csv"
     if not path.is_file():
         raise ResultsError(f"{path}: no reproduced results yet; run the notebook that computes {table_id}")
-    df = pd.read_csv(path, dtype={"row": str, "category": str, "metric": str}, keep_default_na=False)
-    missing = [c for c in RESULT_COLUMNS if c not in df.columns]
-    if missing:
-        raise ResultsError(f"{path}: missing columns {missing}")
-    for col in ("value", "plus_minus", "published_value", "published_plus_minus"):
-        df[col] = pd.to_numeric(df[col].replace("", float("nan")))
-    return df
+    return read_results_file(path)
 
 
 def _fmt(value: float, pm: float = float("nan"), decimals: int = 2) -> str:

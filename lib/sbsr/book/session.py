@@ -10,7 +10,10 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from ..config import DEVICES, PROFILES, ConfigError, find_project_root, resolve_device, seed_everything
+from ..data.paths import ENV_DATA_DIR
+from .results import ENV_RESULTS_DIR, results_dir
 from .plotting import use_book_renderer
+from .tables import use_book_tables
 
 
 @dataclass
@@ -26,7 +29,7 @@ class Session:
 
     @property
     def results_dir(self) -> Path:
-        return self.root / "results"
+        return results_dir()
 
     @property
     def quick(self) -> bool:
@@ -41,14 +44,35 @@ def is_headless() -> bool:
     return os.environ.get("SBSR_HEADLESS") == "1"
 
 
-def setup(profile: str = "quick", device: str = "auto", seed: int = 0) -> Session:
-    """Validate the ``parameters`` cell, seed everything, resolve the device, set the plotly renderer."""
+def use_folders(data_dir: str | os.PathLike | None = None, results_dir: str | os.PathLike | None = None,
+                root: str | os.PathLike | None = None) -> None:
+    """Make this process read and write the chapter's folders: generated data under ``data_dir``
+    (``$SBSR_DATA_DIR``, :func:`sbsr.data.paths.data_dir`) and result tables under ``results_dir``
+    (``$SBSR_RESULTS_DIR``, :func:`sbsr.book.results.results_dir`). Relative paths are taken from the
+    project root; ``None`` leaves a folder as it is."""
+    base = Path(root) if root is not None else find_project_root()
+    for value, var in ((data_dir, ENV_DATA_DIR), (results_dir, ENV_RESULTS_DIR)):
+        if value is None:
+            continue
+        path = Path(value).expanduser()
+        path = (path if path.is_absolute() else base / path).resolve()
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"{path}: {var.lower()} must be a folder, but it is a file")
+        os.environ[var] = str(path)
+
+
+def setup(profile: str = "quick", device: str = "auto", seed: int = 0, data_dir: str | os.PathLike | None = None,
+          results_dir: str | os.PathLike | None = None) -> Session:
+    """Validate the ``parameters`` cell, seed everything, resolve the device, set the plotly renderer, and
+    use the chapter's ``data_dir`` and ``results_dir`` (:func:`use_folders`)."""
+    use_folders(data_dir, results_dir)
     if profile not in PROFILES:
         raise ConfigError(f"profile must be one of {PROFILES}, got {profile!r}")
     if device not in DEVICES:
         raise ConfigError(f"device must be one of {DEVICES}, got {device!r}")
     rng = seed_everything(int(seed))
     use_book_renderer()
+    use_book_tables()
     return Session(
         profile=profile,
         device=resolve_device(device),
@@ -57,36 +81,6 @@ def setup(profile: str = "quick", device: str = "auto", seed: int = 0) -> Sessio
         root=find_project_root(),
         headless=is_headless(),
     )
-
-
-class Experiment(NamedTuple):
-    """What a core-paper chapter opens first (see :func:`open_experiment`)."""
-
-    session: Session
-    data: object
-    cache: object
-    choices: list
-
-
-def open_experiment(*, profile: str, device: str, seed: int, dataset: str, cache_dir: str | os.PathLike,
-                    encoders: Sequence[str], show_encoders: bool = True) -> Experiment:
-    """The opening of a core-paper chapter, from its ``parameters`` cell: :func:`setup` (printed), the
-    dataset (:func:`~sbsr.retrieval.experiments.open_paper_dataset`), the feature cache under
-    ``<cache_dir>/features`` and the encoders (:func:`~sbsr.retrieval.experiments.load_encoders`), whose
-    table (which ran, and why the others did not) is displayed unless ``show_encoders`` is false."""
-    from ..encoders import FeatureCache
-    from ..retrieval.experiments import encoder_table, load_encoders, open_paper_dataset
-
-    session = setup(profile=profile, device=device, seed=seed)
-    print(session.describe())
-    data = open_paper_dataset(dataset, profile)
-    cache = FeatureCache(Path(cache_dir) / "features")
-    choices = load_encoders(encoders, device=session.device)
-    if show_encoders:
-        from IPython.display import display
-
-        display(encoder_table(choices))
-    return Experiment(session, data, cache, choices)
 
 
 def progress(iterable=None, **kwargs):

@@ -30,10 +30,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from ..config import ConfigError, find_project_root, load_profiles
-from .results import KEY, RESULT_COLUMNS, RUN_KEY, ResultsError, load_published
+from ..io import read_data_file
+from .results import KEY, RESULT_COLUMNS, RUN_KEY, ResultsError, load_published, read_results_file
 
 REPRODUCED, PARTIALLY, NOT_YET = "reproduced", "partially", "not yet"
 STATUSES = (REPRODUCED, PARTIALLY, NOT_YET)
@@ -149,12 +149,7 @@ def published_tables(root: str | os.PathLike) -> list[PublishedItem]:
 def load_figure_catalogue(root: str | os.PathLike) -> list[PublishedItem]:
     """The published figures, ``data/published/figures.yml``: a list of ``{id, source_file, figure, caption}``."""
     path = Path(root) / FIGURES_FILE
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise StatusError(f"{path}: figure catalogue not found") from exc
-    except yaml.YAMLError as exc:
-        raise StatusError(f"{path}: not valid YAML: {exc}") from exc
+    raw = read_data_file(path, error=StatusError, what="figure catalogue")
     entries = raw.get("figures") if isinstance(raw, dict) else None
     if not isinstance(entries, list):
         raise StatusError(f"{path}: expected a mapping with a 'figures' list")
@@ -201,15 +196,9 @@ def _published_cells(table_id: str, root: Path) -> tuple[dict[tuple[str, str, st
 
 def _read_results_file(path: Path) -> pd.DataFrame:
     try:
-        df = pd.read_csv(path, dtype={"row": str, "category": str, "metric": str}, keep_default_na=False)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise StatusError(f"{path}: not a readable CSV: {exc}") from exc
-    missing = [c for c in RESULT_COLUMNS if c not in df.columns]
-    if missing:
-        raise StatusError(f"{path}: missing columns {missing} (write it with sbsr.book.write_results)")
-    for col in ("value", "published_value"):
-        df[col] = pd.to_numeric(df[col].replace("", float("nan")), errors="coerce")
-    return df
+        return read_results_file(path)
+    except ResultsError as exc:
+        raise StatusError(str(exc)) from exc
 
 
 def _run_coverage(run: pd.DataFrame, keys: dict | None) -> tuple[int, float]:
@@ -262,10 +251,7 @@ def _run_summary(root: Path) -> dict[str, dict]:
     path = root / RUN_SUMMARY
     if not path.is_file():
         return {}
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise StatusError(f"{path}: not valid JSON: {exc}") from exc
+    summary = read_data_file(path, error=StatusError, what="run summary")
     return {r["notebook"]: {**r, "profile": summary.get("profile")} for r in summary.get("notebooks", [])}
 
 

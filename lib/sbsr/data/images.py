@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageDraw, UnidentifiedImageError
 
 INK_THRESHOLD = 200  # a pixel darker than this counts as ink (background is 255)
 MIN_INK_PIXELS = 4  # fewer ink pixels than this: the sketch is empty
@@ -214,3 +214,43 @@ def read_png(path: str | os.PathLike) -> np.ndarray:
         if img.mode not in ("L", "RGB"):
             img = img.convert("RGB" if len(img.getbands()) >= 3 else "L")
         return np.asarray(img, dtype=np.uint8).copy()
+
+
+def rasterize_strokes(
+    strokes: list, size: int = 224, line_width: float = 2.2, margin: float = 0.1, supersample: int = 4
+) -> np.ndarray:
+    """Rasterise strokes (each a QuickDraw ``[xs, ys(, ts)]`` list or an (N, 2) array) into a (size, size) uint8 white image.
+
+    The drawing's bounding box is centred and scaled (aspect kept) to ``1 - 2*margin`` of the image.
+    """
+    polylines = []
+    for stroke in strokes:
+        if isinstance(stroke, np.ndarray):
+            arr = np.asarray(stroke, dtype=np.float64)  # (N, 2) points
+        else:
+            try:  # QuickDraw JSON: [xs, ys] or [xs, ys, ts]
+                arr = np.asarray(stroke[:2], dtype=np.float64).T
+            except (ValueError, TypeError, IndexError):
+                continue
+        if arr.ndim != 2 or arr.shape[1] != 2 or len(arr) == 0 or not np.isfinite(arr).all():
+            continue
+        polylines.append(arr)
+    big = size * supersample
+    canvas = Image.new("L", (big, big), 255)
+    if polylines:
+        pts = np.concatenate(polylines)
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        extent = float(max(hi - lo)) or 1.0
+        scale = big * (1.0 - 2.0 * margin) / extent
+        offset = big / 2.0 - (lo + hi) / 2.0 * scale
+        draw = ImageDraw.Draw(canvas)
+        width = max(1, int(round(line_width * supersample)))
+        for pl in polylines:
+            xy = [tuple(p) for p in (pl * scale + offset).tolist()]
+            if len(xy) == 1:
+                x, y = xy[0]
+                r = width / 2.0
+                draw.ellipse([x - r, y - r, x + r, y + r], fill=0)
+            else:
+                draw.line(xy, fill=0, width=width, joint="curve")
+    return np.asarray(canvas.reduce(supersample), dtype=np.uint8)

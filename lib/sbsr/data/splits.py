@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .images import EmptySketchError, ImageLoadError, is_empty, load_sketch_image, read_png, write_png
+from .images import (EmptySketchError, ImageLoadError, is_empty, load_sketch_image, rasterize_strokes, read_png,
+                     write_png)
 from .manifest import config_hash
 from .paths import cache_dir, format_azimuth, safe_name
 from .views import canonical_style, render_view, view_params, view_params_hash
@@ -66,8 +67,6 @@ class SketchRecord:
         if self.path is not None:
             return load_sketch_image(self.path, size=size)
         if self.strokes is not None:
-            from .quickdraw import rasterize_strokes
-
             image = rasterize_strokes(self.strokes, size=size)
             if is_empty(image):
                 raise EmptySketchError(f"sketch {self.sketch_id}: no strokes")

@@ -12,10 +12,12 @@ from .base import RANDOM_WEIGHTS_MISSING, Encoder, EncoderInfo, UnknownTapError
 from .cache import (CacheCorruptionWarning, FeatureCache, content_key, default_cache_root, encode_with_cache,
                     iter_encode_with_cache)
 from .preprocess import Preprocess
-from .registry import ENCODER_NAMES, get_encoder, list_encoders, weights_instructions
+from .registry import (ENCODER_NAMES, EncoderChoice, encoder_table, get_encoder, list_encoders, load_encoders,
+                       weights_instructions)
 from .weights import WeightsFormatError, WeightsNotFoundError
 
 __all__ = [
+    "EncoderChoice", "encoder_table", "load_encoders",
     "ENCODER_NAMES",
     "RANDOM_WEIGHTS_MISSING",
     "CacheCorruptionWarning",

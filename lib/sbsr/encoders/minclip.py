@@ -23,7 +23,6 @@ safetensors file, config, training parameters, metrics); at most 25 MB (:data:`M
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
 import re
 import time
@@ -37,7 +36,7 @@ import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock
 
-from sbsr.io import atomic_path, atomic_write_json, sha256_file
+from ..io import atomic_path, atomic_write_json, read_data_file, sha256_file
 
 from .preprocess import CLIP_MEAN, CLIP_STD, Preprocess
 
@@ -399,12 +398,8 @@ def save_minclip(model: MinClip, path: str | Path, params: dict | None = None, m
 
 def read_sidecar(path: str | Path) -> dict:
     side = sidecar_path(path)
-    try:
-        meta = json.loads(side.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(f"{side}: the JSON sidecar of {Path(path).name} is missing") from exc
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{side}: not valid JSON ({exc})") from exc
+    meta = read_data_file(side, error=ValueError, missing=FileNotFoundError,
+                          what=f"the JSON sidecar of {Path(path).name}")
     if meta.get("format") != FORMAT:
         raise ValueError(f"{side}: format {meta.get('format')!r}, expected {FORMAT!r}")
     return meta

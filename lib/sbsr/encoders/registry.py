@@ -24,7 +24,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Sequence
+
+import pandas as pd
 
 from .base import RANDOM_WEIGHTS_MISSING, Encoder, EncoderInfo
 from .openclip import OpenClipArch, build_openclip_encoder, clip_weights_spec
@@ -202,3 +204,36 @@ def get_encoder(name: str, device: str = "auto", allow_random: bool = False,
             return spec.build(None, device)
         raise WeightsNotFoundError(missing_weights_message(spec.weights))
     return spec.build(found, device)
+
+
+@dataclass
+class EncoderChoice:
+    """An encoder a chapter asked for: built when available here, else ``None`` with the reason."""
+
+    name: str
+    encoder: object | None
+    reason: str = ""
+
+    @property
+    def available(self) -> bool:
+        return self.encoder is not None
+
+
+def load_encoders(names: Sequence[str], device: str = "auto") -> list[EncoderChoice]:
+    """Build every named encoder that is available here; unavailable ones carry the reason (no random
+    stand-ins: a table row is only labelled with an encoder that really produced it)."""
+    info = {i.name: i for i in list_encoders()}
+    out = []
+    for name in names:
+        if name not in info:
+            raise ValueError(f"unknown encoder {name!r}; known: {', '.join(info)}")
+        if not info[name].available:
+            out.append(EncoderChoice(name, None, info[name].reason))
+            continue
+        out.append(EncoderChoice(name, get_encoder(name, device=device)))
+    return out
+
+
+def encoder_table(choices: Iterable[EncoderChoice]) -> pd.DataFrame:
+    """One row per choice: the encoder, whether it is used here and why not."""
+    return pd.DataFrame([{"encoder": c.name, "used": c.available, "why not": c.reason} for c in choices])

@@ -189,16 +189,6 @@ def download_weights(spec: WeightsSpec) -> ResolvedWeights:
     raise WeightsNotFoundError(missing_weights_message(spec))
 
 
-def resolve_weights(spec: WeightsSpec, allow_download: bool | None = None) -> ResolvedWeights:
-    """Locate the weights, download them if allowed, else raise :class:`WeightsNotFoundError`."""
-    found = locate_weights(spec)
-    if found is not None:
-        return found
-    if download_allowed(allow_download):
-        return download_weights(spec)
-    raise WeightsNotFoundError(missing_weights_message(spec))
-
-
 def load_state_dict_file(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     """A state dict from ``.safetensors`` or a pickle read with ``weights_only=True``.
 

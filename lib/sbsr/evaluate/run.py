@@ -44,11 +44,11 @@ class EvaluationError(ValueError):
 
 # --------------------------------------------------------------------------------------------- choices
 def shipped_mask_for(encoder, best_on: str = "chair") -> tuple[Path | None, str | None]:
-    """The binary mask shipped for ``encoder`` (:func:`sbsr.models.masking.shipped_mask`) and why it is not
+    """The binary mask shipped for ``encoder`` (:func:`sbsr.systems.clip_retrieval.train.shipped_mask`) and why it is not
     used (None when it fits): ``(None, None)`` when none is shipped, ``(path, reason)`` when it was trained
     for other weights than the ones loaded."""
     try:
-        from ..models.masking import check_mask_matches, shipped_mask
+        from ..systems.clip_retrieval.train import check_mask_matches, shipped_mask
     except ImportError:
         return None, None
     try:
@@ -76,7 +76,7 @@ def resolve_settings(method_name: str | None, encoder, mask: str | os.PathLike |
         if method_name is None:
             method_name = "full"
         try:
-            from ..models.masking import check_mask_matches
+            from ..systems.clip_retrieval.train import check_mask_matches
         except ImportError:
             check_mask_matches = None
         try:

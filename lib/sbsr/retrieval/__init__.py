@@ -1,8 +1,10 @@
-"""Retrieval maths of the core paper (thesis §4.2, App. B): distances, view aggregation, acc@k, the CLIP
-view studies, image-space transforms, robust (augmented) features and sweep sampling.
+"""The shared retrieval layer: distances, view aggregation, metrics, image-space transforms, robust
+(augmented) features, feature modulation and the retrieval pipeline (framing, views, aggregation, masks).
 
 Submodules: :mod:`.distances` (Eq. 4.1), :mod:`.metrics` (acc@k, CIs, Eq. 4.4/4.5, Table B.1),
-:mod:`.transforms` (OBB, affine), :mod:`.augment` (Table 4.2 / B.4), :mod:`.sweeps` (Tables 4.1/4.2).
+:mod:`.transforms` (OBB, affine), :mod:`.augment` (Table 4.2 / B.4), :mod:`.modulation` (feature masks and
+weights), :mod:`.pipeline` (the retrieval method end to end). The core paper's experiment drivers, sweeps,
+claims and mask training live in :mod:`sbsr.systems.clip_retrieval`.
 """
 
 from .augment import (PAPER_ROTATION, PAPER_TRANSLATION, SPEC_NAMES, AugmentSpec, augmented_views,
@@ -13,8 +15,7 @@ from .metrics import (ConfidenceInterval, StudyMatrix, accuracy_at_k, accuracy_c
                       aggregated_feature_distance, bootstrap_ci, hits_at_k, mean_ci, object_matching_accuracy,
                       per_view_object_distances, ranks_of_targets, view_distance_matrix, view_level_accuracy_table,
                       view_level_ranks, view_matching_accuracy)
-from .sweeps import (SweepSummary, random_rotations, random_sizes, random_translations, summarise_sweep,
-                     uniform_around, uniform_rotations_around, uniform_translations_around)
+from .modulation import MODES, FeatureModulation, load_modulation, save_modulation
 from .transforms import (BASELINE_FRACTION, OBB_FRACTION, AffineParams, BBox, affine, affine_matrix, apply_affine,
                          fit_to_box, foreground_mask, object_bbox, random_affine)
 
@@ -33,7 +34,6 @@ __all__ = [
     # augment
     "AugmentSpec", "parse_augment_spec", "augmented_views", "average_features", "SPEC_NAMES",
     "PAPER_TRANSLATION", "PAPER_ROTATION",
-    # sweeps
-    "random_sizes", "uniform_around", "random_translations", "uniform_translations_around",
-    "random_rotations", "uniform_rotations_around", "summarise_sweep", "SweepSummary",
+    # feature modulation (learned masks / weights)
+    "FeatureModulation", "MODES", "load_modulation", "save_modulation",
 ]

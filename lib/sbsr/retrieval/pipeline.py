@@ -165,7 +165,7 @@ def load_mask(path: str | None, encoder=None, tap: str = "layer3") -> np.ndarray
     """
     if not path:
         return None
-    from ..models import load_modulation
+    from .modulation import load_modulation
 
     module = load_modulation(path)
     weights = module.effective_weight().detach().cpu().numpy().reshape(-1).astype(np.float32)

@@ -118,7 +118,7 @@ def describe_views(views: Sequence[View]) -> str:
 
 def run_view_sets(evaluator, encoder, settings, view_sets) -> dict[str, dict[str, object]]:
     """Evaluate ``settings`` once per named view set of each category of ``evaluator``
-    (:class:`~sbsr.retrieval.experiments.Evaluator`), the sets coming from ``view_sets(category)`` (e.g.
+    (:class:`~sbsr.systems.clip_retrieval.experiments.Evaluator`), the sets coming from ``view_sets(category)`` (e.g.
     :func:`paper_view_sets`; sketch views differ per category, so the settings are built per category).
     Returns ``{label: {category: RetrievalRun}}`` in the order of the labels."""
     out: dict[str, dict[str, object]] = {}
@@ -130,5 +130,5 @@ def run_view_sets(evaluator, encoder, settings, view_sets) -> dict[str, dict[str
 
 def run_accuracies(runs: dict[str, dict[str, object]], ks=(1, 5)) -> dict[str, dict[str, dict[str, float]]]:
     """``{label: {category: {"acc@1": .., "acc@5": ..}}}`` of :func:`run_view_sets` output, ready for
-    :func:`~sbsr.retrieval.experiments.accuracy_rows`."""
+    :func:`~sbsr.systems.clip_retrieval.experiments.accuracy_rows`."""
     return {label: {cat: run.accuracy(ks) for cat, run in by_cat.items()} for label, by_cat in runs.items()}

@@ -504,14 +504,3 @@ class ParamSampler:
         return bool(self.rng.random() < p)
 
 
-def to_jsonable(obj: Any) -> Any:
-    """Recursively convert numpy scalars/arrays so that ``json.dumps`` accepts the result."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from . import airplane, cabinet, chair, household, lamp, table, vessels
-from .base import Shape, normalization_transform, to_jsonable
+from ..io import to_jsonable
+from .base import Shape, normalization_transform
 
 _CATEGORY_MODULES: dict[str, tuple[ModuleType, str]] = {
     "chair": (chair, ""),

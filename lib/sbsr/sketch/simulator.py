@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..io import to_jsonable
 from .knobs import SketchKnobs, knobs_for_skill
 from .strokes import (
     bounding_box,
@@ -104,26 +105,9 @@ class _Mesh:
 # --------------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------------
-def _jsonable(obj: Any) -> Any:
-    """Numpy scalars/arrays and tuples -> plain Python, recursively (``Sketch.meta`` is JSON-ready)."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    return obj
-
-
 def _camera_dict(camera: Any) -> dict:
     if dataclasses.is_dataclass(camera):
-        return _jsonable(dataclasses.asdict(camera))
+        return to_jsonable(dataclasses.asdict(camera))
     return {"repr": repr(camera)}
 
 
@@ -446,7 +430,7 @@ def simulate_sketch(
         ink = np.zeros((image_size, image_size), dtype=np.float32)
     image = np.round(255.0 * (1.0 - np.clip(np.asarray(ink, dtype=np.float64), 0.0, 1.0))).astype(np.uint8)
     return Sketch(image=image, strokes=[np.asarray(s, dtype=np.float64) for s in strokes], widths=widths,
-                  meta=_jsonable(meta))
+                  meta=to_jsonable(meta))
 
 
 def sketch_stats(sketch: Sketch, ink_threshold: int = 128) -> dict[str, float]:

@@ -10,16 +10,15 @@ from the front-right like :class:`sbsr.render.Camera` at azimuth 30°, elevation
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
+
+from .images import MAX_THUMB, as_rgb_uint8, content_box, crop_to_box, image_grid, png_data_uri, thumbnail
 
 #: Longest side of an image in a grid (px).
 THUMBNAIL_SIZE = 112
@@ -43,88 +42,6 @@ def _hex_to_rgb(color: str) -> tuple[int, int, int]:
 def part_color(part_id: int) -> str:
     """Colour of a part id (cycles through :data:`PART_COLORS`; negative ids are grey)."""
     return NO_PART_COLOR if part_id < 0 else PART_COLORS[int(part_id) % len(PART_COLORS)]
-
-
-def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
-    """(H,W) or (H,W,3|4) image -> (H,W,3) uint8; floats are taken in [0,1] (alpha composited on white)."""
-    img = np.asarray(image)
-    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (1, 3, 4)):
-        raise ValueError(f"expected an (H,W), (H,W,3) or (H,W,4) image, got shape {img.shape}")
-    if img.dtype != np.uint8:
-        img = np.clip(np.nan_to_num(img.astype(np.float64)) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    if img.ndim == 2:
-        img = np.repeat(img[:, :, None], 3, axis=2)
-    elif img.shape[2] == 1:
-        img = np.repeat(img, 3, axis=2)
-    elif img.shape[2] == 4:
-        alpha = img[:, :, 3:4].astype(np.float64) / 255.0
-        img = (img[:, :, :3] * alpha + 255.0 * (1 - alpha) + 0.5).astype(np.uint8)
-    return np.ascontiguousarray(img)
-
-
-def thumbnail(image: np.ndarray, size: int = THUMBNAIL_SIZE) -> np.ndarray:
-    """uint8 copy of ``image`` whose longer side is at most ``size`` px (area-averaged); grayscale images
-    stay (h,w), colour images become (h,w,3)."""
-    img = np.asarray(image)
-    gray = img.ndim == 2 or (img.ndim == 3 and img.shape[2] == 1)
-    img = as_rgb_uint8(img)
-    if gray:
-        img = np.ascontiguousarray(img[:, :, 0])
-    h, w = img.shape[:2]
-    scale = size / max(h, w)
-    if scale >= 1:
-        return img
-    new = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return np.asarray(Image.fromarray(img).resize(new, Image.BOX))
-
-
-def png_data_uri(image: np.ndarray) -> str:
-    """A ``data:image/png;base64,...`` URI of an image (8-bit grayscale PNG for (H,W) input, else RGB)."""
-    img = np.asarray(image)
-    if img.ndim == 2 and img.dtype == np.uint8:
-        pil = Image.fromarray(np.ascontiguousarray(img), mode="L")
-    else:
-        pil = Image.fromarray(as_rgb_uint8(img))
-    buf = io.BytesIO()
-    pil.save(buf, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def content_box(image: np.ndarray, margin: float = 0.06, threshold: int = 250) -> tuple[int, int, int] | None:
-    """Square box ``(top, left, side)`` around the content of an image on a white background (pixels with
-    any channel below ``threshold``) or of a boolean mask, grown by ``margin`` of its side on each side.
-    None when there is no content."""
-    a = np.asarray(image)
-    if a.dtype == bool:
-        fg = a if a.ndim == 2 else a.any(axis=2)
-    else:
-        rgb = as_rgb_uint8(a)
-        fg = (rgb < threshold).any(axis=2)
-    if not fg.any():
-        return None
-    ys, xs = np.nonzero(fg)
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    side = max(y1 - y0, x1 - x0)
-    side = int(math.ceil(side * (1 + 2 * margin)))
-    cy, cx = (y0 + y1) / 2, (x0 + x1) / 2
-    return int(round(cy - side / 2)), int(round(cx - side / 2)), side
-
-
-def crop_to_box(image: np.ndarray, box: tuple[int, int, int] | None) -> np.ndarray:
-    """Crop ``image`` to a square ``(top, left, side)`` box; parts outside the image are white."""
-    img = np.asarray(image)
-    if box is None:
-        return img
-    top, left, side = box
-    if side < 1:
-        raise ValueError(f"box side must be positive, got {side}")
-    out = np.full((side, side) + img.shape[2:], 255, dtype=img.dtype)
-    h, w = img.shape[:2]
-    y0, x0 = max(top, 0), max(left, 0)
-    y1, x1 = min(top + side, h), min(left + side, w)
-    if y1 > y0 and x1 > x0:
-        out[y0 - top:y1 - top, x0 - left:x1 - left] = img[y0:y1, x0:x1]
-    return out
 
 
 def depth_image(depth: np.ndarray) -> np.ndarray:
@@ -158,20 +75,19 @@ def parts_image(parts: np.ndarray) -> np.ndarray:
     return out
 
 
-def image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, ncols: int | None = None,
-               row_titles: Sequence[str] | None = None, title: str | None = None, size: int = THUMBNAIL_SIZE,
-               max_images: int = MAX_IMAGES, crop: bool = False, width_hint: int = 640) -> go.Figure:
-    """A grid of images, one ``go.Image`` trace per image (PNG thumbnails of at most ``size`` px).
+def gallery_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, ncols: int | None = None,
+                 row_titles: Sequence[str] | None = None, title: str | None = None, size: int = THUMBNAIL_SIZE,
+                 max_images: int = MAX_IMAGES, crop: bool = False, width_hint: int = 640) -> go.Figure:
+    """A flat list of images laid out ``ncols`` to a row (default ``min(len(images), 8)``), each captioned by
+    ``titles``, each row labelled by ``row_titles``: :func:`sbsr.book.figures.images.image_grid` underneath.
 
-    ``ncols`` defaults to ``min(len(images), 8)``; ``titles`` label each image, ``row_titles`` each row.
     ``crop`` crops every image to its content first (:func:`content_box`; white backgrounds only).
-    ``width_hint`` is the expected page width in px (the figure is responsive), used to pick a height that
-    makes the cells square. Raises ``ValueError`` for more than ``max_images`` images (keep the page light:
-    make several figures).
+    ``width_hint`` is the expected page width in px, used to size the cells. Raises ``ValueError`` for more
+    than ``max_images`` images (keep the page light: make several figures).
     """
     images = list(images)
     if not images:
-        raise ValueError("image_grid needs at least one image")
+        raise ValueError("gallery_grid needs at least one image")
     if len(images) > max_images:
         raise ValueError(f"{len(images)} images in one grid; at most {max_images} keep the page light")
     if titles is not None and len(titles) != len(images):
@@ -184,30 +100,12 @@ def image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None
         raise ValueError(f"{len(row_titles)} row titles for {nrows} rows")
     if crop:
         images = [crop_to_box(im, content_box(im)) for im in images]
-    thumbs = [thumbnail(im, size) for im in images]
-    title_px = 22 if titles is not None else 4
-    title_h = 36 if title else 0
-    right = 30 if row_titles is not None else 10
-    h_space = 0.01
-    cell = min(size, (width_hint - 10 - right) * (1 - h_space * (ncols - 1)) / ncols)
-    plot_h = nrows * (cell + title_px)
-    fig = make_subplots(
-        rows=nrows, cols=ncols, subplot_titles=list(titles) if titles is not None else None,
-        row_titles=list(row_titles) if row_titles is not None else None,
-        horizontal_spacing=h_space, vertical_spacing=title_px / plot_h if nrows > 1 else 0.0,
-    )
-    for i, t in enumerate(thumbs):
-        fig.add_trace(go.Image(source=png_data_uri(t), hoverinfo="skip"), row=i // ncols + 1, col=i % ncols + 1)
-    fig.update_xaxes(visible=False, showgrid=False)
-    fig.update_yaxes(visible=False, showgrid=False, scaleanchor="x")
-    fig.update_annotations(font_size=11)
-    fig.update_layout(
-        title=dict(text=title, y=1.0, yanchor="top", yref="container", pad=dict(t=8)) if title else None,
-        height=int(plot_h + title_h + title_px + 8),
-        margin=dict(l=10, r=right, t=title_h + title_px, b=4),
-        plot_bgcolor="white", paper_bgcolor="white",
-    )
-    return fig
+    rows = [images[i:i + ncols] for i in range(0, len(images), ncols)]
+    captions = [list(titles[i:i + ncols]) for i in range(0, len(images), ncols)] if titles is not None else None
+    cell = int(min(size, width_hint / ncols))
+    return image_grid(rows, row_labels=row_titles, captions=captions, thumb_size=min(size, MAX_THUMB),
+                      cell_px=cell + (16 if titles is not None else 0), title=title,
+                      label_margin=90 if row_titles is not None else 10)
 
 
 # ---------------------------------------------------------------------------------------------- 3D scenes
@@ -389,14 +287,6 @@ def voxel_traces(occupancy: np.ndarray, bounds: tuple | None = None, max_resolut
                       flatshading=True, name=f"voxels {'x'.join(map(str, occ.shape))}", showlegend=showlegend,
                       hoverinfo="skip", lighting=dict(ambient=0.4, diffuse=0.9, specular=0.05),
                       lightposition=dict(x=1000, y=2000, z=3000))]
-
-
-def voxel_figure(occupancy: np.ndarray, bounds: tuple | None = None, max_resolution: int = 32,
-                 title: str | None = None, height: int = 480) -> go.Figure:
-    """Interactive voxel grid drawn as the exposed faces of its occupied cells."""
-    fig = go.Figure(voxel_traces(occupancy, bounds, max_resolution))
-    fig.update_layout(title=title, height=height, scene=scene_layout(), margin=dict(l=0, r=0, t=40, b=0))
-    return fig
 
 
 def sdf_traces(points: np.ndarray, sdf: np.ndarray, max_points: int = 3000, clip: float | None = None,

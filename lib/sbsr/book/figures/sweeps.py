@@ -8,7 +8,7 @@
 * :func:`rerank_figure` - a few queries and their top-k shapes at one setting, the ground truth framed
   (the live box-size widget of Table 4.1; show it with :func:`sbsr.book.live`).
 
-Inputs are the long tables of :meth:`sbsr.retrieval.studies.TwoStageSweep.frame` (``stage, <param>,
+Inputs are the long tables of :meth:`sbsr.systems.clip_retrieval.studies.TwoStageSweep.frame` (``stage, <param>,
 category, metric, value``).
 """
 
@@ -107,7 +107,7 @@ def translation_sweep_figure(frame: pd.DataFrame, best: Sequence[float] | None =
 def rerank_figure(query_images: Sequence[np.ndarray], gallery_views: np.ndarray, ranking,
                   frame: Callable[[np.ndarray], np.ndarray] | None = None, title: str | None = None,
                   thumb_size: int = 80, query_notes: Sequence[str] | None = None) -> go.Figure:
-    """Each query of ``ranking`` (a :class:`sbsr.retrieval.studies.QueryRanking`) with its top-k shapes.
+    """Each query of ``ranking`` (a :class:`sbsr.systems.clip_retrieval.studies.QueryRanking`) with its top-k shapes.
 
     ``query_images``: one sketch per row of ``ranking``; ``gallery_views`` (S, V, H, W[, 3]): the views
     of every gallery shape; each retrieved shape is shown in the view that matched the query (Eq. 4.1's

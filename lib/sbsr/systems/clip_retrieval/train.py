@@ -50,9 +50,17 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from ..io import atomic_path, atomic_write_json
-from ..losses import clip_contrastive_loss
-from .modulation import MODES, FeatureModulation, load_modulation, modulation_metadata, save_modulation
+from ...data.paths import datasets_dir
+from ...data.procedural import get_spec, load_materialized, materialize
+from ...encoders import FeatureCache, encode_with_cache, get_encoder
+from ...io import atomic_path, atomic_write_json
+from ...losses import clip_contrastive_loss
+from ...retrieval.distances import shape_distances_and_views
+from ...retrieval.metrics import accuracy_table
+from ...retrieval.modulation import MODES, FeatureModulation, load_modulation, modulation_metadata, save_modulation
+from ...retrieval.pipeline import METHODS, PAPER_VIEWS, Framing, features_for
+from ...retrieval.transforms import apply_affine, random_affine
+from .experiments import Evaluator
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +123,6 @@ def augmented_training_images(views: np.ndarray, shape_ids: Sequence[str], n_cop
                               augment: AugmentParams = AugmentParams(), framing=None) -> np.ndarray:
     """(S, V, K, H, W) uint8: ``n_copies`` random affine copies (App. B.5) of every view, after framing
     (default: the OBB of the method, :class:`sbsr.retrieval.pipeline.Framing`)."""
-    from ..retrieval.pipeline import Framing
-    from ..retrieval.transforms import apply_affine, random_affine
 
     framing = Framing() if framing is None else framing
     views = np.asarray(views)
@@ -148,8 +154,6 @@ def precompute_training_features(encoder, train_split, n_copies: int = 4, seed: 
     :class:`sbsr.data.RetrievalSplit`). Shapes are processed ``chunk_shapes`` at a time, so that only a few
     hundred images exist at once; features go through ``cache`` (:class:`sbsr.encoders.FeatureCache`).
     """
-    from ..encoders import encode_with_cache
-    from ..retrieval.pipeline import PAPER_VIEWS
 
     azimuths = tuple(float(a) for a in (PAPER_VIEWS if azimuths is None else azimuths))
     if len(azimuths) < 2:
@@ -184,12 +188,11 @@ class MaskedValidation:
     The unmasked features of the queries and gallery views are computed once with ``settings`` (default
     "OBB, Augm. (4 imgs)", App. B.5) through :func:`sbsr.retrieval.pipeline.features_for`; a mask then only
     multiplies them (Eq. 4.2), exactly as the pipeline does with ``settings.with_(mask=path)``.
-    ``evaluator``: a :class:`sbsr.retrieval.experiments.Evaluator`. Calling it with a
+    ``evaluator``: a :class:`sbsr.systems.clip_retrieval.experiments.Evaluator`. Calling it with a
     :class:`FeatureModulation` (or ``None``: no mask) returns ``{category: {"acc@1": .., "acc@5": ..}}``.
     """
 
     def __init__(self, evaluator, encoder, settings=None, ks: Sequence[int] = (1, 5)):
-        from ..retrieval.pipeline import METHODS, features_for
 
         self.settings = (settings or METHODS["obb-augm4"]).with_(mask=None)
         self.ks = tuple(ks)
@@ -207,7 +210,6 @@ class MaskedValidation:
 
     def distances(self, module: FeatureModulation | None, category: str):
         """(Q, S) Eq. 4.1 distances and (Q, S) best views under ``module``'s effective weights."""
-        from ..retrieval.distances import shape_distances_and_views
 
         q, g, _ = self.features[category]
         if module is not None:
@@ -219,7 +221,6 @@ class MaskedValidation:
         return dist.numpy(), best.numpy()
 
     def __call__(self, module: FeatureModulation | None) -> dict[str, dict[str, float]]:
-        from ..retrieval.metrics import accuracy_table
 
         out = {}
         for cat in self.categories:
@@ -457,10 +458,6 @@ def shipped_history(encoder_name: str, mode: str):
     return pd.read_csv(hist), metas
 
 
-def load_trained_mask(root: str | Path, encoder_name: str, mode: str, best_on: str) -> FeatureModulation:
-    return load_modulation(trained_mask_path(root, encoder_name, mode, best_on))
-
-
 def chapter_mask_root(cache_dir: str | Path, dataset: str, profile: str) -> Path:
     """Where the feature-masking chapter stores its checkpoints: ``<cache_dir>/masks/<dataset>-<profile>``
     (read by the test-set and appendix chapters with ``masks="trained"``)."""
@@ -492,7 +489,7 @@ def shipped_mask(encoder_name: str, mode: str = "binary", best_on: str = "chair"
         have = sorted(p.name for p in WEIGHTS_DIR.glob("*.safetensors"))
         raise FileNotFoundError(f"no shipped {mode} mask for {encoder_name} selected on {_class(best_on)}s: {path} "
                                 f"does not exist (shipped: {', '.join(have) or 'none'}); train one with "
-                                "sbsr.models.masking.train_feature_mask")
+                                "sbsr.systems.clip_retrieval.train.train_feature_mask")
     return path
 
 
@@ -529,7 +526,6 @@ def shipped_mask_dataset_spec(n_train: int, n_validation: int) -> tuple[str, dic
     """``(profile, spec)`` of the procedural-v1 materialization the shipped masks are trained on: the first
     ``n_train`` training chairs and the first ``n_validation`` validation chairs and lamps of ``procedural-v1``
     (the same collections and seeds as its ``full`` profile, only fewer shapes)."""
-    from ..data.procedural import get_spec
 
     profile = f"masks-t{int(n_train)}-v{int(n_validation)}"
     spec = copy.deepcopy(get_spec("procedural-v1"))
@@ -551,12 +547,8 @@ def train_shipped_masks(encoder_name: str = "minclip-procedural-v1", n_train: in
     features (``n_train`` x 5 views x ``n_copies`` images) are computed without the disk cache (they are used
     once); ``features`` passes precomputed ones. Run as::
 
-        python -c "from sbsr.models.masking import train_shipped_masks; train_shipped_masks()"
+        python -c "from sbsr.systems.clip_retrieval.train import train_shipped_masks; train_shipped_masks()"
     """
-    from ..data.paths import datasets_dir
-    from ..data.procedural import load_materialized, materialize
-    from ..encoders import FeatureCache, get_encoder
-    from ..retrieval.experiments import Evaluator
 
     profile, spec = shipped_mask_dataset_spec(n_train, n_validation)
     root = datasets_dir() / "procedural-v1" / profile

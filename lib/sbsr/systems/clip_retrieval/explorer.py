@@ -18,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .distances import shape_distances_and_views
-from .pipeline import METHODS, RetrievalSettings, encode_images, load_mask, method
+from ...data.images import load_sketch_image
+from ...retrieval.distances import shape_distances_and_views
+from ...retrieval.pipeline import METHODS, RetrievalSettings, encode_images, gallery_views, load_mask, method
+from .train import check_mask_matches, shipped_mask
 
 
 @dataclass
@@ -57,16 +59,14 @@ class SketchExplorer:
     ``mask``; without a mask, "OBB, Augm. (4 imgs)").
 
     ``mask``: a checkpoint path, ``"shipped"`` (the package's binary mask selected on chairs for this
-    encoder, :func:`sbsr.models.masking.shipped_mask`) or ``None``. Gallery views and their features are
+    encoder, :func:`sbsr.systems.clip_retrieval.train.shipped_mask`) or ``None``. Gallery views and their features are
     computed once (through ``cache``, a :class:`sbsr.encoders.FeatureCache`).
     """
 
     def __init__(self, split, encoder, mask: str | os.PathLike | None = "shipped",
                  settings: RetrievalSettings | None = None, cache=None, views: np.ndarray | None = None):
-        from .pipeline import gallery_views
 
         if isinstance(mask, str) and mask == "shipped":
-            from ..models.masking import check_mask_matches, shipped_mask
 
             mask = shipped_mask(encoder.name, "binary", "chair")
             problem = check_mask_matches(mask, encoder)
@@ -94,7 +94,6 @@ class SketchExplorer:
 
     def encode_sketch(self, sketch, polarity: str = "auto") -> tuple[np.ndarray, np.ndarray]:
         """``(image, feature)``: the normalised sketch (224 px) and its masked feature (D,)."""
-        from ..data.images import load_sketch_image
 
         if isinstance(sketch, (str, os.PathLike)):
             sketch = Path(sketch)

@@ -1,4 +1,4 @@
-"""Shared experiment plumbing for the core-paper chapters: encoders to run, cached images, table rows.
+"""Experiment plumbing of the core paper's chapters: encoder budgets, cached images, table rows.
 
 Every chapter of the core paper evaluates :class:`~sbsr.retrieval.pipeline.RetrievalSettings` on the
 chair and lamp splits of a dataset, for each available encoder, and writes rows of the form
@@ -9,49 +9,22 @@ what those chapters share, so that no notebook defines it again.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from pathlib import Path
+from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
+import pandas as pd
+from IPython.display import display
 
-from .pipeline import RetrievalRun, RetrievalSettings, gallery_views, run_retrieval
+from ...book.session import Session, setup
+from ...data import open_dataset
+from ...encoders import FeatureCache, encoder_table, load_encoders
+from ...retrieval.pipeline import RetrievalRun, RetrievalSettings, gallery_views, run_retrieval
 
 log = logging.getLogger(__name__)
 PAPER_CATEGORIES = ("chair", "lamp")
-
-
-@dataclass
-class EncoderChoice:
-    name: str
-    encoder: object | None
-    reason: str = ""
-
-    @property
-    def available(self) -> bool:
-        return self.encoder is not None
-
-
-def load_encoders(names: Sequence[str], device: str = "auto") -> list[EncoderChoice]:
-    """Build every named encoder that is available here; unavailable ones carry the reason (no random
-    stand-ins: a table row is only labelled with an encoder that really produced it)."""
-    from ..encoders import get_encoder, list_encoders
-
-    info = {i.name: i for i in list_encoders()}
-    out = []
-    for name in names:
-        if name not in info:
-            raise ValueError(f"unknown encoder {name!r}; known: {', '.join(info)}")
-        if not info[name].available:
-            out.append(EncoderChoice(name, None, info[name].reason))
-            continue
-        out.append(EncoderChoice(name, get_encoder(name, device=device)))
-    return out
-
-
-def encoder_table(choices: Iterable[EncoderChoice]):
-    import pandas as pd
-
-    return pd.DataFrame([{"encoder": c.name, "used": c.available, "why not": c.reason} for c in choices])
 
 
 @dataclass(frozen=True)
@@ -151,8 +124,6 @@ class Evaluator:
 def gallery_sizes(evaluators: dict, shapes_for: dict):
     """The galleries of ``evaluators`` (keyed ``(split, n_shapes)``) and which encoders use each
     (``shapes_for``: encoder name -> ``n_shapes``), with their numbers of shapes and sketch queries."""
-    import pandas as pd
-
     return pd.DataFrame([{"split": split, "category": cat,
                           "encoders": ", ".join(name for name, m in shapes_for.items() if m == n),
                           "shapes": len(ev.split(cat).shapes), "sketch queries": len(ev.split(cat).sketches)}
@@ -179,19 +150,58 @@ def sweep_rows(row: str, accuracies: Sequence[dict[str, dict[str, float]]]) -> l
 
 def best_setting(values: Sequence, accuracies: Sequence[dict[str, dict[str, float]]],
                  categories: Sequence[str] | None = None, metric: str = "acc@1"):
-    """The value whose mean ``metric`` over ``categories`` is highest (ties: the first), and its index."""
-    cats = list(categories or accuracies[0].keys())
-    scores = [np.mean([a[c][metric] for c in cats]) for a in accuracies]
-    i = int(np.argmax(scores))
+    """The value whose mean ``metric`` over ``categories`` is highest (ties: the first), and its index
+    (:func:`best_index` with one metric)."""
+    i = best_index(accuracies, categories, metrics=(metric,))
     return values[i], i
+
+
+def best_index(accuracies: Sequence[dict[str, dict[str, float]]], categories: Sequence[str] | None = None,
+               metrics: Sequence[str] = ("acc@1", "acc@5")) -> int:
+    """Index of the best setting: highest mean of ``metrics[0]`` over ``categories`` (all by default),
+    ties broken by the next metric, then by order (the first wins). "Best both" of Table 4.2 #6 uses
+    both categories, "best chairs"/"best lamps" (#7, #8) one."""
+    if not accuracies:
+        raise ValueError("best_index needs at least one setting")
+    cats = list(categories or accuracies[0].keys())
+    keys = [tuple(float(np.mean([a[c][m] for c in cats])) for m in metrics) for a in accuracies]
+    best = 0
+    for i, key in enumerate(keys):
+        if key > keys[best]:
+            best = i
+    return best
 
 
 def open_paper_dataset(name: str = "procedural-v1", profile: str = "quick", **kwargs):
     """The dataset a core-paper chapter evaluates on: the procedural stand-in (sized by ``profile``) or a
     real one (``amateursketch``: AmateurSketch sketches with ShapeNetCore v2 shapes, roots from the
     environment variables documented in data/README.md)."""
-    from ..data import open_dataset
-
     if name.startswith("procedural"):
         return open_dataset(name, profile=profile, **kwargs)
     return open_dataset(name, **kwargs)
+
+
+class Experiment(NamedTuple):
+    """What a core-paper chapter opens first (see :func:`open_experiment`)."""
+
+    session: Session
+    data: object
+    cache: object
+    choices: list
+
+
+def open_experiment(*, profile: str, device: str, seed: int, dataset: str, cache_dir: str | os.PathLike,
+                    encoders: Sequence[str], show_encoders: bool = True, data_dir: str | os.PathLike | None = None,
+                    results_dir: str | os.PathLike | None = None) -> Experiment:
+    """The opening of a core-paper chapter, from its ``parameters`` cell: :func:`setup` (printed), the
+    dataset (:func:`~sbsr.systems.clip_retrieval.experiments.open_paper_dataset`), the feature cache under
+    ``<cache_dir>/features`` and the encoders (:func:`~sbsr.systems.clip_retrieval.experiments.load_encoders`), whose
+    table (which ran, and why the others did not) is displayed unless ``show_encoders`` is false."""
+    session = setup(profile=profile, device=device, seed=seed, data_dir=data_dir, results_dir=results_dir)
+    print(session.describe())
+    data = open_paper_dataset(dataset, profile)
+    cache = FeatureCache(Path(cache_dir) / "features")
+    choices = load_encoders(encoders, device=session.device)
+    if show_encoders:
+        display(encoder_table(choices))
+    return Experiment(session, data, cache, choices)
