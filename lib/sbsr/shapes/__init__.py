@@ -8,7 +8,8 @@ towards +Z, the object's left towards +X).
 
 Modules: :mod:`.base` (Shape, normalisation, the part-labelled mesh builder), one module per
 category family (:mod:`.chair`, :mod:`.lamp`, :mod:`.table`, :mod:`.cabinet`, :mod:`.household`,
-:mod:`.vessels`, :mod:`.airplane`), :mod:`.generate` (registry, ``generate_shape``),
+:mod:`.vessels`, :mod:`.airplane`, :mod:`.car`), each declaring its :class:`CategorySpec` entry
+(:mod:`.spec`), :mod:`.generate` (the registry, ``generate_shape``),
 :mod:`.captions` (text), :mod:`.metrics` (Chamfer distance), :mod:`.domains` (voxels, SDF, point
 clouds).
 """
@@ -27,9 +28,12 @@ from .domains import (
     winding_numbers,
 )
 from .generate import (
+    ALL_CATEGORIES,
     CATEGORIES,
     PART_NAMES,
+    REGISTRY,
     build_shape,
+    category_spec,
     from_dict,
     generate_collection,
     generate_shape,
@@ -37,14 +41,19 @@ from .generate import (
     shape_id,
 )
 from .metrics import chamfer_distance, pairwise_chamfer
+from .spec import CategorySpec
 
 __all__ = [
+    "ALL_CATEGORIES",
     "CATEGORIES",
+    "CategorySpec",
     "PART_NAMES",
+    "REGISTRY",
     "Shape",
     "azimuth_name",
     "build_shape",
     "caption",
+    "category_spec",
     "chamfer_distance",
     "contains",
     "describe",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import MeshBuilder, ParamSampler, affine, rot_x, rot_z
+from .spec import CategorySpec, Phrase, Vocabulary
 
 PART_NAMES = ("fuselage", "wing", "tail", "engine")
 TAILS = ("conventional", "t_tail", "v_tail", "twin_fin")
@@ -138,3 +139,42 @@ def build(p: dict) -> MeshBuilder:
             with b.transform(affine(rot_z(ang), translation=(0.0, 0.0, 1.01))):
                 b.box("engine", (0.0, blade / 2, 0.0), (0.025, blade, 0.006), rotation=None)
     return b
+
+
+# ----------------------------------------------------------------------------------------------
+# Caption vocabulary and the registry entry
+# ----------------------------------------------------------------------------------------------
+
+
+def describe(p: dict) -> Vocabulary:
+    eng = p["engines"]
+    nouns = {"none": ["glider", "engineless airplane"], "wing2": ["twin-engine jet", "airliner", "jet airplane"],
+             "wing4": ["four-engine airliner", "four-engine jet"],
+             "rear2": ["jet with rear-mounted engines", "business jet"],
+             "propeller": ["propeller plane", "propeller airplane", "light aircraft"]}[eng]
+    sweep = p["wing_sweep"]
+    wings = (["straight wings", "unswept wings"] if sweep < 12 else
+             ["moderately swept wings", "slightly swept wings"] if sweep < 28 else
+             ["swept-back wings", "strongly swept wings"])
+    attrs: list[Phrase] = [wings]
+    attrs.append({"low": ["low-mounted wings", "a low wing"], "mid": ["mid-mounted wings", "a mid wing"],
+                  "high": ["high-mounted wings", "a high wing"]}[p["wing_position"]])
+    attrs.append({"conventional": ["a conventional tail", "a standard tail"], "t_tail": ["a T-tail", "a T-shaped tail"],
+                  "v_tail": ["a V-tail", "a V-shaped tail"],
+                  "twin_fin": ["twin tail fins", "two tail fins"]}[p["tail"]])
+    attrs.append({"round": ["a rounded nose", "a round nose"], "pointed": ["a pointed nose", "a sharp nose"],
+                  "blunt": ["a blunt nose", "a short blunt nose"]}[p["nose"]])
+    if eng == "wing2":
+        attrs.append(["two engines under the wings", "two wing-mounted engines"])
+    elif eng == "wing4":
+        attrs.append(["four engines under the wings", "four wing-mounted engines"])
+    elif eng == "rear2":
+        attrs.append(["two engines at the rear", "rear-mounted engines"])
+    elif eng == "propeller":
+        attrs.append(["a nose propeller", "a propeller on the nose"])
+    if p["wing_dihedral"] > 4:
+        attrs.append(["wings angled upwards", "upturned wings"])
+    return nouns, attrs
+
+
+SPEC = CategorySpec("airplane", PART_NAMES, sample_params, build, describe, "engines", ENGINES)

@@ -89,13 +89,6 @@ class Shape:
     def to_json(self, with_arrays: bool = False) -> str:
         return json.dumps(self.to_dict(with_arrays), sort_keys=True)
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "Shape":
-        """Inverse of :meth:`to_dict` (rebuilds from params when the arrays are absent)."""
-        from .generate import from_dict
-
-        return from_dict(d)
-
 
 def normalize_shapenet(vertices: np.ndarray) -> np.ndarray:
     """ShapeNetCore v2 normalisation: centre the axis-aligned bounding box at the origin and scale

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import MeshBuilder, ParamSampler
+from .spec import CategorySpec, Phrase, Vocabulary, count_word
 
 PART_NAMES = ("frame", "top", "door", "drawer", "handle", "shelf", "base")
 FRONTS = ("doors", "drawers", "mixed", "open", "glass")
@@ -142,3 +143,48 @@ def build(p: dict) -> MeshBuilder:
         shelves(inner_lo, inner_hi)
         doors(inner_lo - t, inner_hi, glass=True)
     return b
+
+
+# ----------------------------------------------------------------------------------------------
+# Caption vocabulary and the registry entry
+# ----------------------------------------------------------------------------------------------
+
+
+def describe(p: dict) -> Vocabulary:
+    front, tall = p["front"], p["height"] > 1.5
+    nouns = {"doors": ["wardrobe", "tall cabinet"] if tall else ["cabinet", "cupboard"],
+             "drawers": ["chest of drawers", "dresser", "drawer cabinet"],
+             "mixed": ["sideboard", "cabinet with drawers and doors"] if not tall else ["tall cabinet", "cupboard"],
+             "open": ["open cabinet", "open shelving unit"],
+             "glass": ["display cabinet", "glass-door cabinet", "vitrine"]}[front]
+    attrs: list[Phrase] = []
+    nd = p["n_doors"]
+    door_phr = [f"{count_word(nd)} door{'s' if nd > 1 else ''}", f"{count_word(nd)} front door{'s' if nd > 1 else ''}"]
+    rows = p["n_drawer_rows"]
+    if front == "doors":
+        attrs.append(door_phr)
+    elif front == "drawers":
+        cols = p["drawer_columns"]
+        attrs.append([f"{count_word(rows)} rows of drawers", f"{count_word(rows * cols)} drawers"])
+    elif front == "mixed":
+        r = max(1, min(2, rows // 2))
+        attrs.append([f"{count_word(r * p['drawer_columns'])} drawer{'s' if r * p['drawer_columns'] > 1 else ''} above "
+                      f"{count_word(nd)} door{'s' if nd > 1 else ''}", "drawers above doors"])
+    elif front == "open":
+        attrs.append([f"{count_word(p['n_shelves'])} open shelves" if p["n_shelves"] > 1 else "one open shelf",
+                      "an open front with shelves"])
+    else:
+        attrs.append([f"{count_word(nd)} glass door{'s' if nd > 1 else ''}", "framed glass doors"])
+    if front in ("doors", "drawers", "mixed", "glass"):
+        attrs.append({"bar": ["bar handles", "long handles"], "knob": ["knobs", "round knobs"],
+                      "none": ["no handles", "handleless fronts"]}[p["handle"]])
+    attrs.append({"legs": ["short legs", "four short legs"], "plinth": ["a plinth base", "a recessed plinth"],
+                  "none": ["no legs", "a flat base"]}[p["base"]])
+    if p["height"] > 1.4:
+        attrs.append(["a tall body", "a tall frame"])
+    elif p["height"] < 0.8:
+        attrs.append(["a low body", "a low frame"])
+    return nouns, attrs
+
+
+SPEC = CategorySpec("cabinet", PART_NAMES, sample_params, build, describe, "front", FRONTS)

@@ -19,6 +19,7 @@ from .base import (
     rounded_polyline,
     rounded_rect_section,
 )
+from .spec import CategorySpec, Phrase, Vocabulary, count_word
 
 PART_NAMES = ("seat", "back", "leg", "arm", "stretcher", "cushion")
 LEG_STYLES = ("straight", "splayed", "tapered", "star", "pedestal", "sled", "cantilever")
@@ -383,3 +384,86 @@ def build(p: dict) -> MeshBuilder:
         _back(b, p)
     _arms(b, p, z_back - p["back_thickness"] / 2)
     return b
+
+
+# ----------------------------------------------------------------------------------------------
+# Caption vocabulary and the registry entry
+# ----------------------------------------------------------------------------------------------
+
+
+def describe(p: dict) -> Vocabulary:
+    leg = p["leg_style"]
+    arms = p["arms"]
+    if leg == "star":
+        nouns = ["office chair", "swivel chair", "desk chair"]
+    elif leg == "pedestal":
+        nouns = ["pedestal chair", "tulip chair", "chair"]
+    elif leg == "cantilever":
+        nouns = ["cantilever chair", "tubular steel chair", "chair"]
+    elif leg == "sled":
+        nouns = ["sled-base chair", "chair"]
+    elif arms != "none":
+        nouns = ["armchair", "chair with arms"]
+    else:
+        nouns = ["chair", "side chair", "dining chair"]
+    attrs: list[Phrase] = []
+    sec = {"round": ["round", "cylindrical"], "square": ["square"]}[p["leg_section"]]
+    if leg == "straight":
+        attrs.append([f"four straight {sec[0]} legs"] + [f"four straight {s} legs" for s in sec[1:]]
+                     + ["four vertical legs"])
+    elif leg == "splayed":
+        attrs.append(["four splayed legs", "four legs angled outwards", "splayed legs"])
+    elif leg == "tapered":
+        attrs.append(["four tapered legs", "four legs that narrow towards the floor", "tapered legs"])
+    elif leg == "star":
+        n = count_word(p["star_arms"])
+        base = [f"a {n}-star base", f"a star base with {n} spokes", "a star base"]
+        if p["casters"]:
+            base = [b + " on casters" for b in base] + [f"a {n}-spoke base on wheels"]
+        attrs.append(base)
+    elif leg == "pedestal":
+        attrs.append(["a single pedestal base", "a flared central pedestal", "a tulip base"])
+    elif leg == "sled":
+        attrs.append(["a sled base", "tubular sled runners", "a sled-style tube frame"])
+    else:
+        attrs.append(["a cantilever tube frame", "a cantilevered tubular base", "a cantilever base"])
+    seat = {"square": ["a square seat", "a rectangular seat"],
+            "rounded": ["a seat with rounded corners", "a rounded seat"],
+            "round": ["a round seat", "a circular seat"]}[p["seat_shape"]]
+    if p["seat_thickness"] > 0.065:
+        seat = [s.replace("a ", "a thick ", 1) for s in seat]
+    elif p["seat_thickness"] < 0.03:
+        seat = [s.replace("a ", "a thin ", 1) for s in seat]
+    attrs.append(seat)
+    style = p["back_style"]
+    n = count_word(p["back_slats"])
+    back_words = {
+        "solid": ["solid back", "solid backrest", "panel back"],
+        "vertical_slats": [f"back with {n} vertical slats", "vertically slatted back", "back with vertical slats"],
+        "horizontal_slats": [f"back with {n} horizontal slats", "horizontally slatted back",
+                             "back with horizontal slats"],
+        "frame": ["open-frame back", "open back frame", "hollow frame back"],
+        "ladder": ["ladder back", f"ladder back with {n} rungs", "ladder-style back"],
+        "curved": ["curved back", "wraparound curved back", "curved backrest"],
+    }[style]
+    bh = p["back_height"]
+    height = "tall " if bh > 0.52 else ("low " if bh < 0.38 else "")
+    recline = "reclined " if p["back_tilt"] > 14 else ""
+    phrases = [f"a {height}{recline}{w}" for w in back_words]
+    phrases = [("an " + ph[2:]) if ph[2] in "aeiou" else ph for ph in phrases]
+    attrs.append(phrases)
+    attrs.append({"none": ["no arms", "no armrests"],
+                  "solid": ["solid arms", "panel armrests", "closed sides"],
+                  "open": ["open armrests", "open arms", "armrests"]}[arms])
+    if p["stretchers"] == "h":
+        attrs.append(["an H-shaped stretcher", "H stretchers between the legs"])
+    elif p["stretchers"] == "box":
+        attrs.append(["box stretchers", "stretchers on all four sides"])
+    if p["seat_cushion"]:
+        attrs.append(["a seat cushion", "a cushion on the seat"])
+    if p.get("back_cushion"):
+        attrs.append(["a padded back", "a back cushion"])
+    return nouns, attrs
+
+
+SPEC = CategorySpec("chair", PART_NAMES, sample_params, build, describe, "leg_style", LEG_STYLES)

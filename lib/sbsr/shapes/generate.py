@@ -1,4 +1,5 @@
-"""Category registry and the deterministic entry points ``generate_shape`` / ``generate_collection``.
+"""Category registry (one :class:`~sbsr.shapes.spec.CategorySpec` per category) and the deterministic
+entry points ``generate_shape`` / ``generate_collection``.
 
 A shape is a pure function of ``(category, seed, index)``: its parameters are drawn from
 ``numpy.random.default_rng(SeedSequence([seed, index, crc32(category)]))`` and the mesh is a pure
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import json
 import zlib
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -17,37 +17,34 @@ import numpy as np
 from . import airplane, cabinet, chair, household, lamp, table, vessels
 from ..io import to_jsonable
 from .base import Shape, normalization_transform
+from .spec import CategorySpec
 
-_CATEGORY_MODULES: dict[str, tuple[ModuleType, str]] = {
-    "chair": (chair, ""),
-    "lamp": (lamp, ""),
-    "table": (table, ""),
-    "cabinet": (cabinet, ""),
-    "sofa": (household, "sofa"),
-    "bed": (household, "bed"),
-    "bookshelf": (household, "bookshelf"),
-    "vase": (vessels, "vase"),
-    "mug": (vessels, "mug"),
-    "bottle": (vessels, "bottle"),
-    "airplane": (airplane, ""),
-}
+#: The categories of the first procedural world, in a fixed order. Frozen: the ``procedural-v1``
+#: datasets, the captioned pools that trained ``minclip-procedural-v1`` and its zero-shot classes use
+#: exactly these; a category added later is in :data:`ALL_CATEGORIES` and :data:`REGISTRY` only.
+V1_SPECS: tuple[CategorySpec, ...] = (
+    chair.SPEC, lamp.SPEC, table.SPEC, cabinet.SPEC, household.SOFA, household.BED, household.BOOKSHELF,
+    vessels.VASE, vessels.MUG, vessels.BOTTLE, airplane.SPEC,
+)
 
-#: The procedural categories, in a fixed order.
-CATEGORIES: tuple[str, ...] = tuple(_CATEGORY_MODULES)
+#: Every procedural category, one declarative entry each (declared in its own module), by name.
+REGISTRY: dict[str, CategorySpec] = {spec.name: spec for spec in (*V1_SPECS,)}
+
+#: The v1 categories (see :data:`V1_SPECS`), in a fixed order.
+CATEGORIES: tuple[str, ...] = tuple(spec.name for spec in V1_SPECS)
+#: Every registered category (the v1 ones first, then later additions such as ``car``).
+ALL_CATEGORIES: tuple[str, ...] = tuple(REGISTRY)
 
 
-def _hooks(category: str):
-    if category not in _CATEGORY_MODULES:
-        raise ValueError(f"unknown category {category!r}; expected one of {CATEGORIES}")
-    module, prefix = _CATEGORY_MODULES[category]
-    if prefix:
-        return (getattr(module, f"{prefix.upper()}_PART_NAMES"), getattr(module, f"sample_{prefix}_params"),
-                getattr(module, f"build_{prefix}"))
-    return module.PART_NAMES, module.sample_params, module.build
+def category_spec(category: str) -> CategorySpec:
+    """The registry entry of ``category`` (a clear error naming the known categories otherwise)."""
+    if category not in REGISTRY:
+        raise ValueError(f"unknown category {category!r}; expected one of {ALL_CATEGORIES}")
+    return REGISTRY[category]
 
 
 #: Part vocabulary per category (the index of a name is the value stored in ``Shape.part_ids``).
-PART_NAMES: dict[str, tuple[str, ...]] = {c: tuple(_hooks(c)[0]) for c in CATEGORIES}
+PART_NAMES: dict[str, tuple[str, ...]] = {c: tuple(spec.part_names) for c, spec in REGISTRY.items()}
 
 
 def shape_rng(category: str, seed: int, index: int) -> np.random.Generator:
@@ -63,16 +60,17 @@ def shape_id(category: str, seed: int, index: int) -> str:
 
 def sample_params(category: str, seed: int, index: int = 0) -> dict:
     """The generating parameters of ``generate_shape(category, seed, index)`` (JSON-serialisable)."""
-    params = _hooks(category)[1](shape_rng(category, seed, index))
+    params = category_spec(category).sample(shape_rng(category, seed, index))
     return to_jsonable(params)
 
 
 def build_shape(category: str, params: dict, shape_id: str = "custom", normalize: bool = True) -> Shape:
     """Build (and by default ShapeNet-normalise) the shape described by ``params``; lets callers edit
     parameters (e.g. to deform a retrieved shape part by part) and rebuild."""
-    part_names, _, build = _hooks(category)
+    spec = category_spec(category)
+    part_names = spec.part_names
     params = json.loads(json.dumps(to_jsonable(params)))  # a private, JSON-clean copy
-    builder = build(params)
+    builder = spec.build(params)
     vertices, faces, part_ids = builder.arrays()
     centre, scale = normalization_transform(vertices)
     meta = {"n_components": builder.n_components, "component_sizes": list(builder.component_sizes),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import MeshBuilder, ParamSampler, affine, rot_x, rounded_rect_section
+from .spec import CategorySpec, Phrase, Vocabulary, count_word
 
 # ----------------------------------------------------------------------------------------------
 # Sofa
@@ -323,3 +324,99 @@ def build_bookshelf(p: dict) -> MeshBuilder:
                 b.box_between("book", (x, y + t, zf - bd - 0.01), (x + bw, y + t + bh, zf - 0.01))
                 x += bw + 0.002
     return b
+
+
+# ----------------------------------------------------------------------------------------------
+# Caption vocabulary and the registry entries
+# ----------------------------------------------------------------------------------------------
+
+
+def describe_sofa(p: dict) -> Vocabulary:
+    n = p["n_seats"]
+    nouns = {1: ["single-seat sofa", "armchair sofa"], 2: ["loveseat", "two-seater sofa"],
+             3: ["three-seater sofa", "sofa", "couch"], 4: ["four-seat sofa", "long couch"]}[n]
+    if p["chaise"] != "none":
+        nouns = ["sectional sofa", "corner sofa with a chaise"] + nouns[:1]
+    attrs: list[Phrase] = [{"none": ["no arms", "no armrests"], "square": ["square arms", "boxy armrests"],
+                            "rolled": ["rolled arms", "scrolled armrests"],
+                            "sloped": ["sloped arms", "slanted armrests"],
+                            "thin": ["thin track arms", "slim arms"]}[p["arm_style"]]]
+    back = p["back_style"]
+    if back == "cushions":
+        attrs.append([f"{count_word(n)} back cushion{'s' if n > 1 else ''}", "loose back cushions"])
+    elif back == "low":
+        attrs.append(["a low back", "a low backrest"])
+    else:
+        attrs.append(["a solid upholstered back", "a tight back"])
+    k = n if p["split_cushions"] else 1
+    attrs.append([f"{count_word(k)} seat cushions", f"{count_word(k)} separate seat cushions"] if k > 1
+                 else ["a single bench seat cushion", "one long seat cushion"])
+    attrs.append({"short": ["short square legs", "short legs"], "tapered": ["tapered legs", "short tapered legs"],
+                  "plinth": ["a plinth base", "no visible legs"],
+                  "sled": ["metal sled legs", "sled feet"]}[p["leg_style"]])
+    if p["chaise"] != "none":
+        attrs.append([f"a chaise on its {p['chaise']}", f"a chaise extension on the {p['chaise']}"])
+    return nouns, attrs
+
+
+SOFA = CategorySpec("sofa", SOFA_PART_NAMES, sample_sofa_params, build_sofa, describe_sofa)
+
+
+def describe_bed(p: dict) -> Vocabulary:
+    nouns = ["single bed", "twin bed"] if p["width"] < 1.2 else ["double bed", "bed"]
+    if p["legs"] == "posts":
+        nouns = (["four-poster bed", "canopy bed"] if p["post_height"] > 1.2
+                 else ["four-poster bed", "bed with corner posts"])
+    attrs: list[Phrase] = []
+    hb = {"panel": ["a panel headboard", "a flat headboard"],
+          "slats": ["a slatted headboard", "a headboard with slats"],
+          "arched": ["an arched headboard", "a curved-top headboard"],
+          "padded": ["a padded headboard", "an upholstered headboard"]}[p["headboard"]]
+    if p["headboard_height"] > 0.8:
+        hb = [f"a tall {h.split(' ', 1)[1]}" for h in hb]
+    attrs.append(hb)
+    attrs.append({"none": ["no footboard", "an open foot end"], "low": ["a low footboard"],
+                  "panel": ["a panel footboard", "a footboard"]}[p["footboard"]])
+    if p["legs"] == "short":
+        attrs.append(["short legs", "four short legs"])
+    elif p["legs"] == "platform":
+        attrs.append(["a platform base", "a base down to the floor"])
+    np_ = p["n_pillows"]
+    pillows = f"{count_word(np_)} pillow{'s' if np_ > 1 else ''}"
+    attrs.append([pillows, f"{pillows} at the head"])
+    if p["blanket"]:
+        attrs.append(["a blanket", "a folded-back blanket", "a bedspread"])
+    return nouns, attrs
+
+
+BED = CategorySpec("bed", BED_PART_NAMES, sample_bed_params, build_bed, describe_bed)
+
+
+def describe_bookshelf(p: dict) -> Vocabulary:
+    style = p["side_style"]
+    nouns = (["ladder shelf", "leaning A-frame bookshelf"] if style == "ladder"
+             else ["bookshelf", "bookcase", "shelving unit"])
+    n = p["n_shelves"]
+    attrs: list[Phrase] = [[f"{count_word(n)} shelves", f"{count_word(n)} levels"]]
+    if style == "panel":
+        attrs.append(["solid side panels", "panel sides"])
+    elif style == "frame":
+        attrs.append(["a frame of four posts", "open post sides"])
+    if style != "ladder":
+        attrs.append(["a back panel", "a closed back"] if p["back"] else ["an open back", "no back panel"])
+        if p["plinth"]:
+            attrs.append(["a plinth", "a base plinth"])
+        if p["dividers"]:
+            d = p["dividers"]
+            attrs.append([f"{count_word(d)} vertical divider{'s' if d > 1 else ''}", "vertical dividers"])
+    if p["books"]:
+        attrs.append(["some books", "books on its shelves", "a few rows of books"])
+    if p["height"] > 1.5:
+        attrs.append(["a tall frame", "a tall body"])
+    elif p["height"] < 0.9:
+        attrs.append(["a low frame", "a low body"])
+    return nouns, attrs
+
+
+BOOKSHELF = CategorySpec("bookshelf", BOOKSHELF_PART_NAMES, sample_bookshelf_params, build_bookshelf,
+                         describe_bookshelf, "side_style", BOOKSHELF_SIDES)

@@ -19,6 +19,7 @@ from .base import (
     rounded_rect_section,
     smooth_profile,
 )
+from .spec import CategorySpec, Phrase, Vocabulary, count_word
 
 PART_NAMES = ("base", "stem", "arm", "joint", "shade", "bulb")
 BASE_STYLES = ("disc", "square", "tripod", "ceiling")
@@ -293,3 +294,65 @@ def build(p: dict) -> MeshBuilder:
     return b
 
 
+# ----------------------------------------------------------------------------------------------
+# Caption vocabulary and the registry entry
+# ----------------------------------------------------------------------------------------------
+
+
+_SHADE_WORDS = {"cone": ["conical", "cone-shaped", "tapered"], "cylinder": ["cylindrical", "drum"],
+                "dome": ["dome", "domed"], "bell": ["bell-shaped", "bell"]}
+
+
+def describe(p: dict) -> Vocabulary:
+    kind, stem, n = p["kind"], p["stem_style"], p["n_arms"]
+    if kind == "pendant":
+        nouns = ["pendant lamp", "hanging lamp", "ceiling pendant light"] if n == 1 else \
+            ["chandelier", f"{count_word(n)}-arm chandelier", "hanging light with arms"]
+    elif stem == "arched":
+        nouns = ["arc floor lamp", "arched floor lamp", "floor lamp"]
+    elif stem == "segmented":
+        nouns = ["desk lamp", "architect lamp", "articulated desk lamp"]
+    elif stem == "gooseneck":
+        nouns = ["gooseneck lamp", "gooseneck desk lamp", "lamp"]
+    elif kind == "floor":
+        nouns = ["floor lamp", "standing lamp"]
+    else:
+        nouns = ["table lamp", "lamp"]
+    attrs: list[Phrase] = []
+    base = p["base_style"]
+    if base == "disc":
+        attrs.append(["a domed round base", "a round domed base"] if p["base_dome"]
+                     else ["a round base", "a disc base"])
+    elif base == "square":
+        attrs.append(["a square base", "a square foot"])
+    elif base == "tripod":
+        attrs.append(["a tripod base", "three splayed legs", "a three-legged stand"])
+    else:
+        attrs.append(["a ceiling canopy", "a ceiling mount"])
+    if kind == "pendant":
+        attrs.append(["a long cord", "a hanging cord"] if n == 1 else ["a central drop rod", "a rod from the ceiling"])
+    elif stem == "straight":
+        attrs.append(["a straight stem", "a straight pole", "a vertical stem"])
+    elif stem == "arched":
+        attrs.append(["a long arched arm", "a curved arm arching over", "an arching arm"] if n == 1 else
+                      [f"{count_word(n)} long arched arms", f"{count_word(n)} arms arching outwards"])
+    elif stem == "segmented":
+        attrs.append(["a jointed two-segment arm", "an articulated arm", "an adjustable jointed arm"])
+    else:
+        attrs.append(["a flexible gooseneck", "a wavy flexible neck", "a bendable neck"])
+    shade = _SHADE_WORDS[p["shade_style"]]
+    if n == 1:
+        phr = [f"a {w} shade" for w in shade]
+    else:
+        phr = [f"{count_word(n)} {w} shades" for w in shade]
+        if stem != "arched":
+            attrs.append([f"{count_word(n)} curved arms", f"{count_word(n)} branching arms"])
+    if p["shade_facing"] == "up":
+        phr = [f"{x} facing up" for x in phr] + [f"{x.replace(' shade', ' upturned shade')}" for x in phr[:1]]
+    attrs.append(phr)
+    if p["bulb"]:
+        attrs.append(["a visible bulb", "an exposed bulb"] if n == 1 else ["visible bulbs", "exposed bulbs"])
+    return nouns, attrs
+
+
+SPEC = CategorySpec("lamp", PART_NAMES, sample_params, build, describe, "kind", ("table", "floor", "pendant"))

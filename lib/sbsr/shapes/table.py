@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import MeshBuilder, ParamSampler, circle_section, rect_section, rounded_rect_section, superellipse_section
+from .spec import CategorySpec, Phrase, Vocabulary, count_word
 
 PART_NAMES = ("top", "leg", "apron", "stretcher", "drawer", "shelf")
 KINDS = ("dining", "coffee", "desk", "side", "bar")
@@ -198,3 +199,53 @@ def build(p: dict) -> MeshBuilder:
             b.revolve_y("shelf", [[0.0, ys], [0.6 * min(hx, hz) + 0.1, ys], [0.6 * min(hx, hz) + 0.1, ys + 0.02],
                                   [0.0, ys + 0.02]], sections=24)
     return b
+
+
+# ----------------------------------------------------------------------------------------------
+# Caption vocabulary and the registry entry
+# ----------------------------------------------------------------------------------------------
+
+
+def describe(p: dict) -> Vocabulary:
+    nouns = {"dining": ["dining table", "table"], "coffee": ["coffee table", "low table"],
+             "desk": ["desk", "writing desk", "office desk"], "side": ["side table", "end table"],
+             "bar": ["bar table", "tall bar-height table"]}[p["kind"]]
+    attrs: list[Phrase] = [{"rect": ["a rectangular top", "a rectangular tabletop"],
+                            "rounded": ["a top with rounded corners", "a rounded rectangular top"],
+                            "round": ["a round top", "a circular top"],
+                            "oval": ["an oval top", "an elliptical top"]}[p["top_shape"]]]
+    leg = p["leg_style"]
+    if leg == "straight":
+        attrs.append([f"four straight {p['leg_section']} legs", "four straight legs"])
+    elif leg == "tapered":
+        attrs.append(["four tapered legs", "tapered legs"])
+    elif leg == "splayed":
+        attrs.append(["four splayed legs", "legs angled outwards"])
+    elif leg == "pedestal":
+        foot = {"disc": "a round foot", "cross": "a cross-shaped foot", "tripod": "three feet"}[p["pedestal_foot"]]
+        if p["pedestal_count"] == 1:
+            attrs.append([f"a central pedestal with {foot}", "a single central pedestal"])
+        else:
+            attrs.append(["two pedestals", f"two pedestal columns, each with {foot}"])
+    elif leg == "trestle":
+        attrs.append(["trestle legs", "a trestle base"])
+    else:
+        attrs.append(["solid panel sides", "slab legs", "waterfall panel sides"])
+    if p["apron"]:
+        attrs.append(["an apron under the top", "an apron"])
+    if p["stretchers"] == "h":
+        attrs.append(["an H-shaped stretcher", "H stretchers"])
+    elif p["stretchers"] == "box":
+        attrs.append(["box stretchers", "stretchers on all sides"])
+    if p["drawers"]:
+        n = p["drawers"]
+        attrs.append([f"{count_word(n)} drawer{'s' if n > 1 else ''} under the top",
+                      f"{count_word(n)} front drawer{'s' if n > 1 else ''}"])
+    if p["drawer_unit"]:
+        attrs.append(["a drawer unit on one side", "a pedestal of drawers"])
+    if p["shelf"]:
+        attrs.append(["a lower shelf", "a shelf underneath"])
+    return nouns, attrs
+
+
+SPEC = CategorySpec("table", PART_NAMES, sample_params, build, describe, "kind", KINDS)

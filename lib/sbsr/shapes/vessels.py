@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import MeshBuilder, ParamSampler, rounded_polyline, smooth_profile, superellipse_section
+from .spec import CategorySpec, Phrase, Vocabulary
 
 # ----------------------------------------------------------------------------------------------
 # Vase
@@ -247,3 +248,84 @@ def build_bottle(p: dict) -> MeshBuilder:
         b.revolve_y("cap", [[0.0, H - 0.01], [rn * 1.3, H - 0.01], [rn * 1.3, H + 0.01], [rn * 0.9, H + 0.012],
                             [rn * 0.9, H + 0.03], [rn * 0.5, H + 2.5 * ch], [0.0, H + 2.5 * ch]], sections=16)
     return b
+
+
+# ----------------------------------------------------------------------------------------------
+# Caption vocabulary and the registry entries
+# ----------------------------------------------------------------------------------------------
+
+
+def describe_vase(p: dict) -> Vocabulary:
+    style = {"cylinder": ["cylindrical", "straight-sided"], "bulb": ["bulbous", "round-bellied"],
+             "amphora": ["amphora-shaped", "amphora-like"], "flared": ["trumpet-shaped", "flared"],
+             "gourd": ["gourd-shaped", "double-bulb"], "ovoid": ["egg-shaped", "ovoid"]}[p["style"]]
+    nouns = [f"{w} vase" for w in style]
+    attrs: list[Phrase] = []
+    attrs.append(["two handles", "a pair of handles", "two side handles"] if p["handles"] else ["no handles"])
+    if p["style"] in ("bulb", "amphora", "gourd"):
+        attrs.append(["a narrow neck", "a slender neck"])
+    if p["foot"]:
+        attrs.append(["a foot ring", "a short foot"])
+    if p["lip"]:
+        attrs.append(["a rolled lip", "a lip at the rim"])
+    ratio = p["height"] / (2 * p["radius"])
+    if ratio > 1.8:
+        attrs.append(["a tall slender body", "a tall body"])
+    elif ratio < 1.25:
+        attrs.append(["a squat body", "a wide body"])
+    return nouns, attrs
+
+
+VASE = CategorySpec("vase", VASE_PART_NAMES, sample_vase_params, build_vase, describe_vase, "style", VASE_STYLES)
+
+
+def describe_mug(p: dict) -> Vocabulary:
+    nouns = ["cup", "teacup"] if p["style"] == "bowl" else ["mug", "coffee mug", "cup"]
+    attrs: list[Phrase] = [{"round": ["a round handle", "a C-shaped handle", "a looped handle"],
+                            "square": ["a square handle", "an angular handle"],
+                            "ear": ["a small ear-shaped handle", "a small handle"],
+                            "none": ["no handle", "no handles"]}[p["handle"]]]
+    attrs.append({"straight": ["straight sides", "straight walls"],
+                  "tapered": ["sides widening towards the rim", "a flared body"],
+                  "conical": ["sides narrowing towards the rim", "a tapered body"],
+                  "barrel": ["a barrel-shaped body", "a bulging body"],
+                  "bowl": ["a wide bowl shape", "a wide open body"]}[p["style"]])
+    if p["saucer"]:
+        attrs.append(["a saucer", "a saucer underneath"])
+    if p["base_ring"]:
+        attrs.append(["a foot ring", "a narrow base ring"])
+    return nouns, attrs
+
+
+MUG = CategorySpec("mug", MUG_PART_NAMES, sample_mug_params, build_mug, describe_mug, "style", MUG_STYLES)
+
+
+def describe_bottle(p: dict) -> Vocabulary:
+    style = p["style"]
+    nouns = {"wine": ["wine bottle", "bottle"], "water": ["water bottle", "bottle"], "flask": ["flask", "flat flask"],
+             "jug": ["jug", "bottle"], "vial": ["vial", "small slender bottle"]}[style]
+    if style == "jug" and p["jug_handle"]:
+        nouns = ["jug", "bottle with a handle"]
+    attrs: list[Phrase] = []
+    if style != "flask":
+        attrs.append({"round": ["rounded shoulders", "round shoulders"],
+                      "conical": ["sloping shoulders", "conical shoulders"],
+                      "square": ["square shoulders", "flat shoulders"]}[p["shoulder_shape"]])
+    else:
+        attrs.append(["a flat rectangular body", "a flattened body"])
+    attrs.append({"screw": ["a screw cap", "a cap"], "cork": ["a cork", "a cork stopper"],
+                  "none": ["no cap", "an open neck"], "dropper": ["a dropper cap", "a dropper top"]}[p["cap"]])
+    nf = min(0.85, p["neck_length"] * 2.5 * (1.3 if style == "wine" else 1.0))
+    if nf > 0.6:
+        attrs.append(["a long neck", "a long narrow neck"])
+    elif nf < 0.4:
+        attrs.append(["a short neck", "a stubby neck"])
+    if p["waist"] and style != "flask":
+        attrs.append(["a narrow waist", "a pinched waist"])
+    if style == "jug" and p["jug_handle"]:
+        attrs.append(["a handle", "a side handle"])
+    return nouns, attrs
+
+
+BOTTLE = CategorySpec("bottle", BOTTLE_PART_NAMES, sample_bottle_params, build_bottle, describe_bottle,
+                      "style", BOTTLE_STYLES)
