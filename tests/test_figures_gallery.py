@@ -144,9 +144,9 @@ def test_mesh_figure_dropdown_toggles_meshes():
 
 def test_scene_layout_eye_follows_camera_convention():
     front = gallery.scene_layout(azimuth=0, elevation=0, distance=2)["camera"]["eye"]
-    assert front == pytest.approx({"x": 0, "y": 0, "z": 2})
-    right = gallery.scene_layout(azimuth=90, elevation=0, distance=2)["camera"]["eye"]
-    assert right["x"] == pytest.approx(2) and right["z"] == pytest.approx(0, abs=1e-12)
+    assert front == pytest.approx({"x": 0, "y": 0, "z": -2})           # the front faces -Z
+    left = gallery.scene_layout(azimuth=90, elevation=0, distance=2)["camera"]["eye"]
+    assert left["x"] == pytest.approx(-2) and left["z"] == pytest.approx(0, abs=1e-12)  # the object's left, -X
 
 
 def test_point_cloud_traces_per_label():

@@ -46,21 +46,21 @@ def test_camera_position_and_inverse():
     pos = cam.position
     assert np.isclose(np.linalg.norm(pos), 2.5)
     assert np.isclose(pos[1], 2.5 * np.sin(np.radians(20)))
-    assert pos[0] > 0 and pos[2] > 0                  # positive azimuth moves towards +X from +Z
+    assert pos[0] < 0 and pos[2] < 0                  # positive azimuth moves towards -X from -Z (the front)
     assert np.allclose(cam.world_to_camera() @ cam.camera_to_world(), np.eye(4))
-    assert np.allclose(Camera(azimuth=0, elevation=0).position, [0, 0, 2.5])
+    assert np.allclose(Camera(azimuth=0, elevation=0).position, [0, 0, -2.5])
 
 
 def test_project_known_points():
     cam = Camera(azimuth=0, elevation=0)
-    xy, depth = cam.project(np.array([[0, 0, 0], [0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5]]))
+    xy, depth = cam.project(np.array([[0, 0, 0], [-0.5, 0, 0], [0, 0.5, 0], [0, 0, -0.5]]))
     f = focal(cam)
     assert np.allclose(xy[0], [CENTRE, CENTRE]) and np.isclose(depth[0], 2.5)
-    assert np.allclose(xy[1], [CENTRE + f * 0.5 / 2.5, CENTRE])      # +X right of centre
+    assert np.allclose(xy[1], [CENTRE + f * 0.5 / 2.5, CENTRE])      # seen from the front (-Z), -X is on the right
     assert np.allclose(xy[2], [CENTRE, CENTRE - f * 0.5 / 2.5])      # +Y above (smaller row)
     assert np.allclose(xy[3], [CENTRE, CENTRE]) and np.isclose(depth[3], 2.0)
-    # camera on +X (azimuth 90): +Z appears on the left
-    xy90, d90 = Camera(azimuth=90, elevation=0).project(np.array([[0, 0, 0.5], [0.5, 0, 0]]))
+    # camera on -X (azimuth 90, the object's left): the front (-Z) appears on the left
+    xy90, d90 = Camera(azimuth=90, elevation=0).project(np.array([[0, 0, -0.5], [-0.5, 0, 0]]))
     assert xy90[0, 0] < CENTRE - 10 and np.allclose(xy90[1], [CENTRE, CENTRE]) and np.isclose(d90[1], 2.0)
     # looking down at 20 degrees the origin stays centred, points above the origin go up
     xy20, _ = Camera(elevation=20).project(np.array([[0, 0, 0], [0, 0.3, 0]]))
@@ -69,12 +69,12 @@ def test_project_known_points():
 
 def test_orthographic_scale():
     cam = Camera(azimuth=0, elevation=0, projection="orthographic", ortho_scale=1.2)
-    xy, depth = cam.project(np.array([[0.6, 0, 0], [0.6, 0, -0.9], [0, -1.2, 0]]))
+    xy, depth = cam.project(np.array([[-0.6, 0, 0], [-0.6, 0, 0.9], [0, -1.2, 0]]))
     assert np.allclose(xy[0], [CENTRE + CENTRE * 0.6 / 1.2, CENTRE])
     assert np.allclose(xy[1], xy[0]) and np.isclose(depth[1], 3.4)     # no foreshortening
     assert np.allclose(xy[2], [CENTRE, SIZE])                           # bottom edge of the frame
-    back = Camera(azimuth=180, elevation=0, projection="orthographic").project(np.array([[0.6, 0, 0]]))[0]
-    assert back[0, 0] < CENTRE                                          # seen from behind, +X is on the left
+    back = Camera(azimuth=180, elevation=0, projection="orthographic").project(np.array([[-0.6, 0, 0]]))[0]
+    assert back[0, 0] < CENTRE                                          # seen from behind, -X is on the left
 
 
 def test_camera_validation():
@@ -84,23 +84,30 @@ def test_camera_validation():
         Camera(distance=0)
 
 
+def Cam(azimuth: float = 0.0, **kwargs) -> Camera:
+    """A camera whose azimuth 0 looks at +Z: the scenes of the renderer tests below were built with their
+    front on +Z, while the world's front is -Z (:mod:`sbsr.shapes.orientation`), so they are seen from
+    ``azimuth + 180`` (the same pose up to rounding)."""
+    return Camera(azimuth=azimuth + 180.0, **kwargs)
+
+
 # --- z-buffer outputs -----------------------------------------------------------------------------------
 
 def test_depth_of_fronto_parallel_plane():
     plane = Mesh([[-0.3, -0.3, 0.2], [0.3, -0.3, 0.2], [0.3, 0.3, 0.2], [-0.3, 0.3, 0.2]], [[0, 1, 2], [0, 2, 3]])
-    res = render(plane, Camera(elevation=0), outputs=("depth",))
+    res = render(plane, Cam(elevation=0), outputs=("depth",))
     d = res.depth
     assert d.dtype == np.float32
     assert np.allclose(d[res.mask], 2.3, atol=1e-5)
     assert np.all(np.isinf(d[~res.mask]))
     # its projected square: half side f * 0.3 / 2.3 pixels around the centre
-    half = focal(Camera()) * 0.3 / 2.3
+    half = focal(Cam()) * 0.3 / 2.3
     rows = np.flatnonzero(res.mask.any(axis=1))
     assert abs((rows[-1] - rows[0] + 1) - 2 * half) <= 1.5
 
 
 def test_depth_of_tilted_plane_matches_ray_intersection():
-    cam = Camera(azimuth=15, elevation=20)
+    cam = Cam(azimuth=15, elevation=20)
     ground = Mesh([[-0.5, -0.2, -0.5], [0.5, -0.2, -0.5], [0.5, -0.2, 0.5], [-0.5, -0.2, 0.5]],
                   [[0, 2, 1], [0, 3, 2]])
     d = rasterize(ground, cam).depth
@@ -116,7 +123,7 @@ def test_depth_of_tilted_plane_matches_ray_intersection():
 def test_nearest_surface_wins_and_mask():
     near = box((0.4, 0.4, 0.1), (0, 0, 0.3))
     far = box((0.8, 0.8, 0.1), (0, 0, -0.3))
-    res = render(concat(near, far, part_ids=[0, 1]), Camera(elevation=0), outputs=("depth", "parts"))
+    res = render(concat(near, far, part_ids=[0, 1]), Cam(elevation=0), outputs=("depth", "parts"))
     c = int(CENTRE)
     assert np.isclose(res.depth[c, c], 2.5 - 0.35, atol=1e-6)
     assert res.parts[c, c] == 0
@@ -126,7 +133,7 @@ def test_nearest_surface_wins_and_mask():
 
 def test_cube_face_normals_in_camera_space():
     cube = box((0.6, 0.6, 0.6))
-    cam = Camera(azimuth=30, elevation=20)
+    cam = Cam(azimuth=30, elevation=20)
     res = render(cube, cam, outputs=("normals", "rgb"))
     n = res.normals
     assert n.dtype == np.float32 and np.all(n[~res.mask] == 0)
@@ -148,15 +155,15 @@ def test_part_map_and_part_colours():
     left = box((0.3, 0.3, 0.3), (-0.25, 0, 0))
     right = box((0.3, 0.3, 0.3), (0.25, 0, 0))
     mesh = concat(left, right, part_ids=[3, 7])
-    res = render(mesh, Camera(elevation=0), outputs=("parts", "rgb"), part_colors=True)
+    res = render(mesh, Cam(elevation=0), outputs=("parts", "rgb"), part_colors=True)
     assert res.parts.dtype == np.int16
     assert set(np.unique(res.parts)) == {-1, 3, 7}
     c = int(CENTRE)
-    off = int(focal(Camera()) * 0.25 / 2.35)
+    off = int(focal(Cam()) * 0.25 / 2.35)
     assert res.parts[c, c - off] == 3 and res.parts[c, c + off] == 7
     assert tuple(res.rgb[c, c - off]) != tuple(res.rgb[c, c + off])
     # without part ids every face is part 0
-    assert set(np.unique(render(left, Camera(), outputs=("parts",)).parts)) == {-1, 0}
+    assert set(np.unique(render(left, Cam(), outputs=("parts",)).parts)) == {-1, 0}
 
 
 # --- lines ----------------------------------------------------------------------------------------------
@@ -206,7 +213,7 @@ CUBE_EDGES = {
     (30, ["bottom_back", "bottom_left", "back_left"]),
 ])
 def test_cube_visible_and_hidden_edges(azimuth, hidden, open_bottom):
-    cam = Camera(azimuth=azimuth, elevation=20)
+    cam = Cam(azimuth=azimuth, elevation=20)
     cube = box((CUBE, CUBE, CUBE))
     if open_bottom:
         # without its bottom the cube is open: it is rendered two-sided and the back edges (now borders
@@ -238,7 +245,7 @@ def test_cube_visible_and_hidden_edges(azimuth, hidden, open_bottom):
 def test_hidden_box_contributes_no_lines():
     big = box((0.8, 0.8, 0.2), (0, 0, 0.2))
     small = box((0.3, 0.3, 0.3), (0.05, 0, -0.3))
-    cam = Camera(azimuth=0, elevation=20)
+    cam = Cam(azimuth=0, elevation=20)
     alone = render(big, cam, outputs=("lines",)).lines
     both = render(concat(big, small), cam, outputs=("lines",)).lines
     small_alone = render(small, cam, outputs=("lines",)).lines
@@ -251,7 +258,7 @@ def test_hidden_box_contributes_no_lines():
 def test_partially_hidden_box_is_drawn_where_visible():
     front = box((0.4, 0.4, 0.2), (-0.15, 0, 0.2))
     back = box((0.4, 0.4, 0.2), (0.15, 0.0, -0.3))
-    cam = Camera(azimuth=0, elevation=0)
+    cam = Cam(azimuth=0, elevation=0)
     lines = render(concat(front, back), cam, outputs=("lines",)).lines
     # the back box's right side (x = 0.35) is visible, its left side (x = -0.05) is behind the front box
     right = _edge_samples(cam, (0.35, -0.2, -0.2), (0.35, 0.2, -0.2))
@@ -262,7 +269,7 @@ def test_partially_hidden_box_is_drawn_where_visible():
 
 def test_sphere_silhouette_circle():
     r = 0.4
-    cam = Camera(elevation=20)
+    cam = Cam(elevation=20)
     lines = render(trimesh.creation.icosphere(subdivisions=3, radius=r), cam, outputs=("lines",)).lines
     radius_px = focal(cam) * np.tan(np.arcsin(r / 2.5))
     ang = np.linspace(0, 2 * np.pi, 72, endpoint=False)
@@ -275,7 +282,7 @@ def test_sphere_silhouette_circle():
 def test_cylinder_silhouettes_and_rims():
     cyl = trimesh.creation.cylinder(radius=0.25, height=0.8, sections=48)
     cyl.apply_transform(trimesh.transformations.rotation_matrix(-np.pi / 2, [1, 0, 0]))   # axis along +Y
-    cam = Camera(elevation=20)
+    cam = Cam(elevation=20)
     polys = visible_polylines(cyl, cam)
     kinds = {p.kind for p in polys}
     assert kinds == {"silhouette", "crease"}
@@ -294,15 +301,15 @@ def test_border_edges_of_open_mesh():
     cyl = trimesh.creation.cylinder(radius=0.25, height=0.8, sections=32)
     side = np.abs(cyl.face_normals[:, 2]) < 0.5
     tube = Mesh(cyl.vertices, cyl.faces[side])
-    polys = visible_polylines(tube, Camera(elevation=20))
+    polys = visible_polylines(tube, Cam(elevation=20))
     assert "border" in {p.kind for p in polys}
     assert all(p.points.shape[1] == 2 and len(p.points) == len(p.depth) for p in polys)
     # crease lines are only the rims: without borders and silhouettes nothing remains
-    assert visible_polylines(tube, Camera(), kinds=("crease",)) == []
+    assert visible_polylines(tube, Cam(), kinds=("crease",)) == []
 
 
 def test_polylines_are_chained():
-    cam = Camera(azimuth=30)
+    cam = Cam(azimuth=30)
     polys = visible_polylines(box((CUBE, CUBE, CUBE)), cam)
     # 9 visible edges, chained through shared corners into few polylines
     assert 1 <= len(polys) <= 6
@@ -341,22 +348,22 @@ def test_draw_per_line_widths_and_empty():
 
 def test_render_is_deterministic_and_validates():
     mesh = concat(box((0.5, 0.2, 0.5)), trimesh.creation.icosphere(2, 0.2), part_ids=[0, 1])
-    a = render(mesh, Camera(azimuth=75))
-    b = render(mesh, Camera(azimuth=75))
+    a = render(mesh, Cam(azimuth=75))
+    b = render(mesh, Cam(azimuth=75))
     for name in ("rgb", "depth", "normals", "parts", "lines", "mask"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
-    only = render(mesh, Camera(), outputs=("depth",))
+    only = render(mesh, Cam(), outputs=("depth",))
     assert only.rgb is None and only.lines is None and only.depth is not None
     with pytest.raises(ValueError):
-        render(mesh, Camera(), outputs=("colour",))
+        render(mesh, Cam(), outputs=("colour",))
     with pytest.raises(TypeError):
-        render(mesh, Camera(), line_colour=3)
+        render(mesh, Cam(), line_colour=3)
     with pytest.raises(TypeError):
-        render(object(), Camera())
+        render(object(), Cam())
 
 
 def test_orthographic_back_view_lines():
-    cam = Camera(azimuth=180, projection="orthographic")
+    cam = Cam(azimuth=180, projection="orthographic")
     lines = render(box((CUBE, CUBE, CUBE)), cam, outputs=("lines",)).lines
     # orthographic: the back face's vertical edges project to x = 112 -+ 112 * 0.3 / 1.2
     for x in (CENTRE - CENTRE * H / 1.2, CENTRE + CENTRE * H / 1.2):
@@ -368,7 +375,7 @@ def test_rasterizer_matches_brute_force():
     """Scanline z-buffer == per-pixel barycentric test of every triangle with exact depth."""
     rng = np.random.default_rng(0)
     size = 40
-    cam = Camera(azimuth=10, elevation=15, image_size=size)
+    cam = Cam(azimuth=10, elevation=15, image_size=size)
     centres = rng.uniform(-0.4, 0.4, (30, 1, 3))
     tris = centres + rng.normal(0, 0.15, (30, 3, 3))
     mesh = Mesh(tris.reshape(-1, 3), np.arange(90).reshape(30, 3))
@@ -397,15 +404,15 @@ def test_triangle_soup_is_welded_for_lines():
     cube = box((CUBE, CUBE, CUBE))
     soup = Mesh(cube.triangles.reshape(-1, 3), np.arange(3 * len(cube.faces)).reshape(-1, 3))
     assert len(soup.vertices) == 36
-    cam = Camera(azimuth=30)
+    cam = Cam(azimuth=30)
     assert np.array_equal(render(soup, cam, outputs=("lines",)).lines, render(cube, cam, outputs=("lines",)).lines)
 
 
 def test_cache_follows_in_place_edits():
     mesh = Mesh(box((0.4, 0.4, 0.4)).vertices.copy(), box((0.4, 0.4, 0.4)).faces)
-    before = render(mesh, Camera(), outputs=("depth",)).mask.sum()
+    before = render(mesh, Cam(), outputs=("depth",)).mask.sum()
     mesh.vertices *= 1.5
-    after = render(mesh, Camera(), outputs=("depth",)).mask.sum()
+    after = render(mesh, Cam(), outputs=("depth",)).mask.sum()
     assert after > 1.8 * before
 
 
@@ -413,7 +420,7 @@ def test_mask_outline_of_sphere():
     from sbsr.render import mask_outline
 
     r = 0.4
-    cam = Camera(elevation=20)
+    cam = Cam(elevation=20)
     raster = rasterize(trimesh.creation.icosphere(subdivisions=3, radius=r), cam)
     outline = mask_outline(raster)
     assert len(outline) == 1 and outline[0].kind == "silhouette"
@@ -434,14 +441,14 @@ def test_paper_and_gallery_views():
     assert (ortho0.projection, ortho180.azimuth, persp30.projection) == ("orthographic", 180, "perspective")
     # matching scale: a point on the plane through the origin lands on the same pixel in both projections
     p = np.array([[0.3, 0.2, 0.0]])
-    xy_o = Camera(elevation=0, projection="orthographic", ortho_scale=matching_ortho_scale()).project(p)[0]
-    xy_p = Camera(elevation=0).project(p)[0]
+    xy_o = Cam(elevation=0, projection="orthographic", ortho_scale=matching_ortho_scale()).project(p)[0]
+    xy_p = Cam(elevation=0).project(p)[0]
     assert np.allclose(xy_o, xy_p)
 
 
 def test_integer_and_float_angles_give_the_same_camera():
     from sbsr.render import Camera
 
-    a, b = Camera(azimuth=30, elevation=20, distance=2), Camera(azimuth=30.0, elevation=20.0, distance=2.0)
+    a, b = Cam(azimuth=30, elevation=20, distance=2), Cam(azimuth=30.0, elevation=20.0, distance=2.0)
     assert a == b and repr(a) == repr(b) and hash(a) == hash(b)
     assert isinstance(a.azimuth, float)

@@ -163,14 +163,14 @@ def test_axes_up_and_front():
         seat = s.vertices[np.unique(s.faces[s.part_mask("seat")])]
         back = s.vertices[np.unique(s.faces[s.part_mask("back")])]
         legs = s.vertices[np.unique(s.faces[s.part_mask("leg")])]
-        assert back[:, 2].mean() < seat[:, 2].mean()  # the back is behind the seat (front = +Z)
+        assert back[:, 2].mean() > seat[:, 2].mean()  # the back is behind the seat (front = -Z)
         assert back[:, 1].mean() > seat[:, 1].mean() > legs[:, 1].mean()  # +Y up
         assert np.isclose(s.vertices[:, 1].min(), legs[:, 1].min())  # legs reach the floor
     for i in range(10):
         s = generate_shape("airplane", 0, i)
         fus = s.vertices[np.unique(s.faces[s.part_mask("fuselage")])]
         tail = s.vertices[np.unique(s.faces[s.part_mask("tail")])]
-        assert tail[:, 2].mean() < fus[:, 2].mean()  # the nose points to +Z
+        assert tail[:, 2].mean() > fus[:, 2].mean()  # the nose points to -Z
 
 
 def test_chair_and_lamp_diversity(collections):

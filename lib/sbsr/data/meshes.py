@@ -11,7 +11,9 @@ Real collections are messy; :func:`load_mesh_file` copes with
 * **huge meshes**: above ``max_faces`` triangles the mesh is simplified by vertex clustering
   (Rossignac & Borrel 1993: vertices in one cell of a uniform grid merge into their mean), with the finest
   grid that meets the cap;
-* **other up axes**: ``up="z"`` turns Z-up files (common for STL/PLY exports, ModelNet) into ShapeNet's +Y up.
+* **other orientations**: the world is ShapeNetCore v2's (+Y up, front -Z, :mod:`sbsr.shapes.orientation`);
+  ``up="z"`` turns Z-up files whose front is -Y (Blender, many STL/PLY exports, ModelNet) into it,
+  ``up="y-front+z"`` turns +Y-up files whose front faces +Z (:data:`UP_AXES` lists the named conventions).
 
 Everything the loader changed is warned about (:class:`MeshRepairWarning`) and listed in
 ``mesh.metadata["sbsr_notes"]``.
@@ -25,8 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..shapes import normalize_shapenet
+from ..shapes.orientation import CONVENTIONS, to_world
+
 MESH_SUFFIXES = (".obj", ".off", ".ply", ".glb", ".gltf", ".stl")
-UP_AXES = ("y", "z")
+UP_AXES = tuple(CONVENTIONS)  # named orientations of mesh files: "y" (ShapeNet), "z", "y-front+z"
 DEFAULT_MAX_FACES = 200_000  # the NumPy renderer draws ~200k faces per view in about a second
 
 
@@ -36,24 +41,6 @@ class MeshLoadError(ValueError):
 
 class MeshRepairWarning(UserWarning):
     """A mesh was changed while loading (faces removed, re-oriented, simplified); the message names the file."""
-
-
-def normalize_shapenet(vertices: np.ndarray) -> np.ndarray:
-    """ShapeNetCore v2 normalisation: bounding-box centre at the origin, unit bounding-box diagonal.
-
-    Uses :func:`sbsr.shapes.normalize_shapenet` when that module is present (one definition for the
-    project); this local copy has the same definition.
-    """
-    try:
-        from sbsr.shapes import normalize_shapenet as shared
-    except ImportError:
-        shared = None
-    if shared is not None:
-        return np.asarray(shared(np.asarray(vertices, dtype=np.float64)), dtype=np.float64)
-    v = np.asarray(vertices, dtype=np.float64)
-    lo, hi = v.min(axis=0), v.max(axis=0)
-    diag = float(np.linalg.norm(hi - lo))
-    return (v - (lo + hi) / 2.0) / (diag if diag > 0 else 1.0)
 
 
 # --------------------------------------------------------------------------------------------- reading
@@ -215,12 +202,6 @@ def decimate_by_clustering(vertices: np.ndarray, faces: np.ndarray, max_faces: i
     return best
 
 
-def _z_up_to_y_up(vertices: np.ndarray) -> np.ndarray:
-    """Rotate -90 degrees about X: +Z (up) becomes +Y, -Y (the usual front of Z-up models) becomes +Z."""
-    x, y, z = vertices[:, 0], vertices[:, 1], vertices[:, 2]
-    return np.stack([x, z, -y], axis=1)
-
-
 # --------------------------------------------------------------------------------------------- entry point
 def load_mesh_file(path: str | os.PathLike, normalize: bool = True, repair: bool = True,
                    max_faces: int | None = None, up: str = "y"):
@@ -228,14 +209,15 @@ def load_mesh_file(path: str | os.PathLike, normalize: bool = True, repair: bool
 
     ``normalize`` applies :func:`normalize_shapenet` (idempotent on ShapeNetCore v2 models); ``repair``
     removes undrawable faces and re-orients closed bodies; ``max_faces`` (None: no cap) simplifies bigger
-    meshes by vertex clustering; ``up`` is the file's up axis (``"y"``: ShapeNet convention, ``"z"``).
+    meshes by vertex clustering; ``up`` names the file's orientation (:data:`UP_AXES`: ``"y"`` ShapeNet's +Y up / front -Z, ``"z"`` Z up /
+    front -Y, ``"y-front+z"``); the mesh comes back in ShapeNet's.
     Changes are warned about (:class:`MeshRepairWarning`) and listed in ``mesh.metadata["sbsr_notes"]``.
     Raises :class:`FileNotFoundError` or :class:`MeshLoadError`, both naming the file.
     """
     import trimesh
 
     if up not in UP_AXES:
-        raise ValueError(f"up must be one of {UP_AXES}, got {up!r}")
+        raise ValueError(f"up must be one of {UP_AXES} (the mesh file's orientation), got {up!r}")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"mesh file {path} does not exist")
@@ -262,8 +244,7 @@ def load_mesh_file(path: str | os.PathLike, normalize: bool = True, repair: bool
         faces, changed = orient_closed_bodies(vertices, faces)
         if changed:
             notes.append("re-oriented a closed mesh whose faces pointed inwards or were wound inconsistently")
-    if up == "z":
-        vertices = _z_up_to_y_up(vertices)
+    vertices = to_world(vertices, up)
     if normalize:
         vertices = normalize_shapenet(vertices)
     for note in notes:

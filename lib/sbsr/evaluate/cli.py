@@ -2,7 +2,7 @@
 
     python -m sbsr.evaluate --meshes DIR --sketches DIR [--pairs CSV] [--encoder NAME] [--method NAME]
         [--views 0,30,45,75,90] [--elevation 20] [--k 5] [--out DIR] [--device auto] [--cache DIR]
-        [--mask PATH] [--up y|z] [--max-faces N] [--max-file-mb MB] [--no-progress]
+        [--mask PATH] [--up y|z|y-front+z] [--max-faces N] [--max-file-mb MB] [--no-progress]
 
 Exit status: 0 on success, 2 when the input cannot be used (the message says why), 1 on interruption.
 """
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--cache", type=Path, default=None,
                    help="cache folder for renders and features (default: the project's data/cache)")
-    p.add_argument("--up", default="y", choices=UP_AXES, help="up axis of the mesh files (ShapeNet: y)")
+    p.add_argument("--up", default="y", choices=UP_AXES, help="orientation of the mesh files: y = ShapeNetCore v2 (+Y up, front -Z), z = Z up with front -Y, y-front+z = +Y up with front +Z")
     p.add_argument("--max-faces", type=int, default=DEFAULT_MAX_FACES,
                    help=f"simplify meshes with more faces (default {DEFAULT_MAX_FACES})")
     p.add_argument("--max-file-mb", type=float, default=512.0, help="skip mesh files larger than this")

@@ -4,9 +4,10 @@ Appendix B.4 adds orthographic 0° and 180° views).
 
 Axis conventions
 ----------------
-World: ShapeNetCore v2 axes, +Y up, the object's front faces +Z. Azimuth 0 puts the camera on +Z looking at
-the origin; a positive azimuth moves it towards +X (counter-clockwise seen from above); elevation lifts it
-above the XZ plane.
+World: ShapeNetCore v2 axes, +Y up, the object's front faces -Z (stated once, in
+:mod:`sbsr.shapes.orientation`). Azimuth 0 puts the camera in front of the object, on -Z, looking at the
+origin; a positive azimuth moves it towards the object's left, -X (clockwise seen from above); elevation
+lifts it above the XZ plane.
 
 Camera space: OpenGL convention, x right, y up, z pointing from the scene towards the camera (the camera
 looks along -z). *Depth* is the distance along the view axis, ``-z_cam``, for both projections.
@@ -31,6 +32,8 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..shapes.orientation import view_basis
 
 PROJECTIONS = ("perspective", "orthographic")
 
@@ -65,11 +68,7 @@ class Camera:
     # --- geometry -----------------------------------------------------------------------------------
     def _basis(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Unit right, up and backward (towards the camera) vectors in world coordinates."""
-        a, e = np.radians(self.azimuth), np.radians(self.elevation)
-        back = np.array([np.cos(e) * np.sin(a), np.sin(e), np.cos(e) * np.cos(a)])
-        right = np.array([np.cos(a), 0.0, -np.sin(a)])
-        up = np.array([-np.sin(e) * np.sin(a), np.cos(e), -np.sin(e) * np.cos(a)])
-        return right, up, back
+        return view_basis(self.azimuth, self.elevation)
 
     @property
     def position(self) -> np.ndarray:

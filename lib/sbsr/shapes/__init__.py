@@ -4,7 +4,7 @@ Stand-ins for ShapeNetCore v2 classes (the data chapter; thesis §4.2 uses Shape
 for fine-grained sketch-based retrieval): every shape is a deterministic function of
 ``(category, seed, index)``, built from closed primitives with one part label per face, and
 normalised like ShapeNetCore v2 (bounding box centred at the origin, unit diagonal; +Y up, front
-towards +Z, the object's left towards +X).
+towards -Z, the object's left towards -X: :mod:`.orientation`, the one statement of the convention).
 
 Modules: :mod:`.base` (Shape, normalisation, the part-labelled mesh builder), one module per
 category family (:mod:`.chair`, :mod:`.lamp`, :mod:`.table`, :mod:`.cabinet`, :mod:`.household`,

@@ -6,8 +6,9 @@ wound component whose signed volume is made positive (outward normals, counter-c
 outside); primitives may overlap (there is no boolean union, as in most ShapeNet models, whose parts
 interpenetrate too). Every face carries the index of the part it belongs to.
 
-Axes follow ShapeNetCore v2: +Y is up and the object's front faces +Z; its left side is +X (the
-left hand of someone sitting on a chair that faces +Z).
+Builders model an object in the *build frame*: +Y up, the front towards +Z, its left side +X (the
+left hand of someone sitting on a chair that faces +Z); :func:`sbsr.shapes.generate.build_shape` turns it
+into the world convention of :mod:`sbsr.shapes.orientation` (ShapeNetCore v2: front -Z).
 """
 
 from __future__ import annotations

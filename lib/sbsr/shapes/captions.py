@@ -5,8 +5,8 @@ its part attributes (each phrase has synonyms; every phrase is implied by the ge
 and, when a viewpoint is given, says where the camera is.
 
 Viewpoint convention (the same as :class:`sbsr.render.Camera`): azimuth 0 puts the camera in front
-of the object (on +Z); positive azimuth turns the camera towards +X, which is the object's own
-*left* (the left hand of a person sitting on a chair that faces +Z). Side words always refer to the
+of the object (on -Z); positive azimuth turns the camera towards -X, which is the object's own
+*left* (the left hand of a person sitting on a chair that faces -Z). Side words always refer to the
 object's own left and right: azimuth +90 is "seen from the left", -90 (= 270) "seen from the right",
 180 "seen from the back", +45 "seen from the front left". Elevation is the camera's angle above
 the ground plane: below -10 "from below", -10..10 "at eye level", 10..40 "slightly from above",

@@ -17,6 +17,7 @@ import numpy as np
 from . import airplane, cabinet, chair, household, lamp, table, vessels
 from ..io import to_jsonable
 from .base import Shape, normalization_transform
+from .orientation import from_build_frame
 from .spec import CategorySpec
 
 #: The categories of the first procedural world, in a fixed order. Frozen: the ``procedural-v1``
@@ -72,6 +73,7 @@ def build_shape(category: str, params: dict, shape_id: str = "custom", normalize
     params = json.loads(json.dumps(to_jsonable(params)))  # a private, JSON-clean copy
     builder = spec.build(params)
     vertices, faces, part_ids = builder.arrays()
+    vertices = from_build_frame(vertices)  # builders model the front towards +Z; the world's front is -Z
     centre, scale = normalization_transform(vertices)
     meta = {"n_components": builder.n_components, "component_sizes": list(builder.component_sizes),
             "units": "metres before normalisation"}

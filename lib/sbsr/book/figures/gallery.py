@@ -4,7 +4,7 @@ SDF samples, Chamfer-distance distributions and the renderer benchmark.
 Every builder returns a :class:`plotly.graph_objects.Figure` and keeps the page light: images are
 downsampled to at most :data:`THUMBNAIL_SIZE` px and sent as PNG data URIs (at most :data:`MAX_IMAGES`
 per figure); 3D traces carry float32 arrays (plotly sends them base64-encoded) and only the vertices each
-part uses. Shapes follow ShapeNetCore v2 axes (+Y up, front towards +Z), so 3D scenes put +Y up and look
+part uses. Shapes follow ShapeNetCore v2 axes (+Y up, front towards -Z, :mod:`sbsr.shapes.orientation`), so 3D scenes put +Y up and look
 from the front-right like :class:`sbsr.render.Camera` at azimuth 30°, elevation 20°.
 """
 
@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from ...shapes.orientation import view_direction
 from .images import MAX_THUMB, as_rgb_uint8, content_box, crop_to_box, image_grid, png_data_uri, thumbnail
 
 #: Longest side of an image in a grid (px).
@@ -112,14 +113,14 @@ def gallery_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = No
 def scene_layout(azimuth: float = 30.0, elevation: float = 20.0, distance: float = 1.9,
                  show_axes: bool = False) -> dict:
     """A plotly ``scene`` with +Y up, the camera at ``azimuth``/``elevation`` like :class:`sbsr.render.Camera`
-    (azimuth 0 = in front, on +Z; positive turns towards +X), equal axis scales."""
-    a, e = math.radians(azimuth), math.radians(elevation)
-    eye = dict(x=distance * math.cos(e) * math.sin(a), y=distance * math.sin(e), z=distance * math.cos(e) * math.cos(a))
+    (azimuth 0 = in front, on -Z; positive turns towards the object's left, -X), equal axis scales."""
+    direction = view_direction(azimuth, elevation)
+    eye = dict(x=distance * float(direction[0]), y=distance * float(direction[1]), z=distance * float(direction[2]))
     axis = dict(visible=show_axes, showbackground=False)
     return dict(
         camera=dict(up=dict(x=0, y=1, z=0), eye=eye, projection=dict(type="perspective")),
         aspectmode="data", xaxis=dict(axis, title="x"), yaxis=dict(axis, title="y (up)"),
-        zaxis=dict(axis, title="z (front)"),
+        zaxis=dict(axis, title="z (back)"),
     )
 
 
