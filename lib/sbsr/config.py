@@ -108,6 +108,9 @@ def load_profiles(path: str | os.PathLike | None = None) -> Profiles:
     raw = read_data_file(path, error=ConfigError, what="profiles file")
     if not isinstance(raw, dict) or "notebooks" not in raw:
         raise ConfigError(f"{path}: expected a mapping with a 'notebooks' list")
+    unknown_top = set(raw) - {"defaults", "notebooks"}
+    if unknown_top:
+        raise ConfigError(f"{path}: unknown top-level keys {sorted(unknown_top)} (expected defaults, notebooks)")
     defaults = raw.get("defaults") or {}
     for prof in defaults:
         if prof not in PROFILES:

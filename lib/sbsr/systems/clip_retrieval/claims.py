@@ -56,7 +56,7 @@ def view_study_claims(study: ViewStudy):
          + ", ".join(f"{pair_label(p)} {int(v.sum())}/{n_v}" for p, v in overlap.items()),
          any(bool(v.any()) for v in overlap.values())),
     ]
-    return pd.DataFrame(rows, columns=["claim (§4.2.3.1)", "measured here", "holds here"])
+    return claims_table(rows).rename(columns={"claim": "claim (§4.2.3.1)"})
 
 
 def _mean_of(accs: Sequence[Accuracy], category: str, metric: str = "acc@1") -> float:
