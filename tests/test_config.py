@@ -45,7 +45,7 @@ def test_parameters_merge_defaults_and_notebook_values(tmp_path):
         ("notebooks: [{name: a, quik: {}}]", "unknown keys"),
         ("defaults: {slow: {}}\nnotebooks: []", "unknown profile 'slow'"),
         ("just a string", "expected a mapping"),
-        ("defualts: {}\nnotebooks: []", "unknown top-level keys \[.defualts.\]"),
+        ("defualts: {}\nnotebooks: []", r"unknown top-level keys \[.defualts.\]"),
         ("notebooks: [a: b: c]", "not valid YAML"),
     ],
 )
