@@ -148,7 +148,9 @@ if session.device == "cpu":
 # All four rows are generated from the test partial images and compared with the test scenes' true images:
 # the Frechet distance between the sets of generated and true images, and the mean SSIM of each generated
 # image with its true image (Wang et al.; 11x11 Gaussian window, $\sigma = 1.5$). The first published row
-# (SketchyCOCO as printed in its paper) has no counterpart here and is shown as published only.
+# (SketchyCOCO as printed in its own paper, with EdgeGAN and its pix2pix version) has no counterpart here
+# and is shown as published only (its reproduced cell is empty). The column says FID because it sits beside
+# the published FID; ours is the Frechet distance on the encoder named in the banner.
 
 # %% tags=["hide-input"]
 if inception_weights:
@@ -179,11 +181,15 @@ display(split.round(3))
 claims = table_3_1_claims(rows, split, fd.name)
 n_test = len(scenes.indices("test"))
 display(Markdown(claims_markdown({f"{fd.name}, {DATA}": claims}, {f"{fd.name}, {DATA}": f"{n_test} test scenes"})
-                 + "\n\nHow to read this: the distances are on a small procedural test set (at the quick profile a "
-                 f"few dozen scenes, a {fd.metric.real_features_sum.shape[0]}-d feature space "
-                 "larger than the set, so the covariances are singular and the FD is biased upwards) with narrow "
-                 "networks trained for few epochs; differences of a few units are within the noise of one seed. "
-                 "The full profile uses the thesis' 128 px, `unet_128` and 110 epochs."))
+                 + "\n\nHow to read this: the distances are on a small procedural test set "
+                 f"({n_test} scenes in a {fd.metric.real_features_sum.shape[0]}-d feature space"
+                 + (", fewer scenes than dimensions, so the covariances are singular and the distance is biased"
+                    if n_test <= fd.metric.real_features_sum.shape[0] else "")
+                 + ") and the networks are "
+                 + (f"narrow (`ngf` = {ngf}) and trained for {epochs} epochs at {image_size} px, with one seed: "
+                    "compare the rows with each other, not with the published FIDs (another feature space), and "
+                    "read small differences as noise. The full profile uses the thesis' 128 px, `unet_128` and "
+                    "110 epochs." if session.quick else f"trained at {image_size} px for {epochs} epochs, one seed.")))
 
 # %% [markdown]
 # ## Generated images (Fig. 3.3, A.5) and depth maps (Fig. 3.4, A.6)
@@ -209,7 +215,9 @@ figs.generation_grid(scenes, fb_test + bo_test, outputs, labels,
 # foreground objects from what surrounds them (ROC AUC of "nearer" as a detector of an object's pixels
 # within its bounding box grown by 3 px, fb scenes).
 # The monocular network on the *true* image is a reference. Caveat, as in the thesis: a generated image can
-# legitimately differ from the true scene, so neither depth can reach zero error.
+# legitimately differ from the true scene, so neither depth can reach zero error. The true depth's own
+# separation score is the ceiling (below 1 because the ground in front of an object's base is nearer than
+# the object).
 
 # %% tags=["hide-input"]
 depth_tab, mono_maps = ex.depth_table(outputs, results[MONODEPTH], scenes)

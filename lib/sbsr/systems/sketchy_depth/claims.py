@@ -16,7 +16,7 @@ def _wide(rows: pd.DataFrame) -> dict:
 
 def table_3_1_claims(rows: pd.DataFrame, split: pd.DataFrame | None = None, fd_name: str = "FD") -> pd.DataFrame:
     """``rows``: the reproduced Table 3.1 (``row, metric, value``); ``split``: :func:`~.experiments.fid_split`."""
-    v = _wide(rows)
+    v = _wide(rows.dropna(subset=["value"]))
     fid = {k[0]: x for k, x in v.items() if k[1] == "FID"}
     ss = {k[0]: x for k, x in v.items() if k[1] == "SSIM"}
     out = [

@@ -115,6 +115,7 @@ def network_diagram(nets: dict, title: str = "SketchyDepth as built (cf. Fig. 3.
 
 def fd_bars(rows, fd_name: str, title: str) -> go.Figure:
     """Table 3.1's FD per row (bars) beside SSIM (markers on a second axis)."""
+    rows = rows.dropna(subset=["value"])
     fid = rows[rows.metric == "FID"]
     ss = rows[rows.metric == "SSIM"]
     fig = go.Figure([go.Bar(x=fid.row, y=fid.value, name=fd_name),
