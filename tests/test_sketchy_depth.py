@@ -162,3 +162,14 @@ def test_paint_depth():
     assert mask.sum() > 10 and (out[mask] == 0.2).all() and (out[~mask] == 0.9).all()
     with pytest.raises(ValueError, match="unknown depth-sketch shape"):
         paint_depth(d, "cow", 0.5, 0.5, 0.2, 0.1)
+
+
+def test_checkpoint_data_mismatch(tiny, tmp_path):
+    cfg = tr.TrainConfig(epochs=1, batch_size=3, ngf=4, ndf=4, d_layers=2, seed=1)
+    res = tr.train_variant("baseline", tiny, cfg, max_batches=1)
+    assert res.history[0]["batches"] == 1
+    tr.save_checkpoint(res, tiny, cfg, "test", weights_dir=tmp_path)
+    other = generate_scenes(SceneConfig(n_scenes=3, image_size=32, seed=5, bank_size=1))
+    none, reason = tr.load_checkpoint("baseline", other, cfg, weights_dir=tmp_path)
+    assert none is None and "other data" in reason
+    assert tr.load_checkpoint("baseline", other, cfg, weights_dir=tmp_path, require_data_match=False)[0] is not None

@@ -31,19 +31,25 @@ PUBLISHED_FID_SPLIT = {("SketchyCOCO (replicated)", "fb"): 96.70, ("SketchyCOCO 
 
 
 def open_variant(variant: str, scenes: Scenes, cfg: TrainConfig, use_shipped: bool, device: str = "cpu",
-                 progress=None) -> tuple[TrainResult, str]:
-    """``(result, where it comes from)``."""
+                 progress=None, train_on_mismatch: bool = True) -> tuple[TrainResult, str]:
+    """``(result, where it comes from)``. With ``use_shipped``, the shipped checkpoint is used when it was
+    trained on these exact scenes with ``cfg``; when only the data hash differs (e.g. another platform's
+    floating point) and ``train_on_mismatch`` is false, it is still used and the source says so; otherwise
+    the variant is trained here."""
+    reason = "trained here"
     if use_shipped:
         res, info = load_checkpoint(variant, scenes, cfg)
         if res is not None:
-            return res, "shipped checkpoint (trained by train.py --retrain)"
-        reason = info
-    else:
-        reason = "trained here"
+            return res, "shipped checkpoint (trained by train.py --retrain on these scenes)"
+        if not train_on_mismatch:
+            res, _ = load_checkpoint(variant, scenes, cfg, require_data_match=False)
+            if res is not None:
+                return res, f"shipped checkpoint, used although {info}"
+        reason = f"trained here ({info})"
     res = train_variant(variant, scenes, cfg, device=device, progress=progress)
     for n in res.nets.values():
         n.cpu()
-    return res, reason if not use_shipped else f"trained here ({reason})"
+    return res, reason
 
 
 def generate_test(results: dict[str, TrainResult], scenes: Scenes, idx: np.ndarray | None = None) -> dict:

@@ -255,9 +255,11 @@ def save_checkpoint(result: TrainResult, scenes: Scenes, cfg: TrainConfig, comma
     return path
 
 
-def load_checkpoint(variant: str, scenes: Scenes, cfg: TrainConfig, weights_dir: Path = WEIGHTS_DIR):
-    """The shipped generators of ``variant`` when they were trained on exactly ``scenes`` with ``cfg``;
-    otherwise ``(None, reason)``. Returns ``(TrainResult, sidecar)`` on success."""
+def load_checkpoint(variant: str, scenes: Scenes, cfg: TrainConfig, weights_dir: Path = WEIGHTS_DIR,
+                    require_data_match: bool = True):
+    """The shipped generators of ``variant`` when they were trained on exactly ``scenes`` with ``cfg``
+    (with ``require_data_match=False`` the data hash may differ); otherwise ``(None, reason)``.
+    Returns ``(TrainResult, sidecar)`` on success."""
     path = checkpoint_path(variant, weights_dir)
     side = path.with_suffix(".json")
     if not path.is_file() or not side.is_file():
@@ -266,7 +268,7 @@ def load_checkpoint(variant: str, scenes: Scenes, cfg: TrainConfig, weights_dir:
         meta = json.loads(side.read_text())
     except json.JSONDecodeError as exc:
         raise ValueError(f"{side}: not valid JSON ({exc})") from exc
-    if meta.get("data_sha256") != scenes.data_hash:
+    if require_data_match and meta.get("data_sha256") != scenes.data_hash:
         return None, f"{path.name} was trained on other data (hash {str(meta.get('data_sha256'))[:12]})"
     if meta.get("train_config") != asdict(cfg):
         return None, f"{path.name} was trained with another configuration"
