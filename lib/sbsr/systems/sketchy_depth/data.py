@@ -22,6 +22,7 @@ reuses its object sketches), which keeps generation to seconds. Everything is a 
 
 from __future__ import annotations
 
+import colorsys
 import dataclasses
 import hashlib
 import json
@@ -168,8 +169,6 @@ def object_bank(cfg: SceneConfig) -> list[BankObject]:
 
 # --- one scene ----------------------------------------------------------------------------------------------
 def _hsv(h, s, v) -> np.ndarray:
-    import colorsys
-
     return np.array(colorsys.hsv_to_rgb(h % 1.0, s, v))
 
 
