@@ -48,6 +48,14 @@ PUBLISHED_SETTING = {
 }
 
 
+# Tables of a seed that were made in another setting than the seed's main one (by table id).
+PUBLISHED_TABLE_SETTING = {
+    "thesis_table_3_1": "the thesis (Berardi), SketchyDepth: SketchyCOCO scene sketches, FID on Inception features",
+    "thesis_table_5_1": "the thesis (Berardi), NetSpace: networks trained on Tiny-ImageNet",
+    "thesis_table_C_1": "the thesis (Berardi), NetSpace: networks trained on CIFAR-10 and Tiny-ImageNet",
+}
+
+
 class ResultsError(ValueError):
     """A results or published table is malformed; the message names the file."""
 
@@ -223,7 +231,7 @@ def side_by_side(results: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
 def banner(table_id: str, data: str, encoder: str, profile: str, root=None) -> str:
     pub = load_published(table_id, root)
     source = pub["source_file"].iloc[0] if len(pub) else ""
-    setting = PUBLISHED_SETTING.get(source, source)
+    setting = PUBLISHED_TABLE_SETTING.get(table_id, PUBLISHED_SETTING.get(source, source))
     printed = pub["table"].iloc[0] if len(pub) else table_id
     return (
         f"<div class='sbsr-banner'><b>Reproduced</b> with data <code>{html.escape(data)}</code> and encoder "
