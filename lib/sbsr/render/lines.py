@@ -47,12 +47,16 @@ def _classify_edges(raster: Raster, kinds: Sequence[str], crease_angle: float):
     data = raster.mesh
     f0, f1 = data.edge_faces[:, 0], data.edge_faces[:, 1]
     border = f1 < 0
-    fr0 = raster.front[f0]
-    fr1 = np.where(border, fr0, raster.front[np.maximum(f1, 0)])
-    silhouette = ~border & (fr0 != fr1)
+    # a sliver faces like its proxy; a face wound against its neighbour faces the other way: compare it
+    # as if it were turned
+    front = raster.front[np.maximum(data.face_proxy, 0)] ^ data.face_proxy_flip
+    fr0 = front[f0]
+    fr1 = np.where(border, fr0, front[np.maximum(f1, 0)] ^ data.edge_flipped)
+    silhouette = ~border & (fr0 != fr1) & data.edge_reliable   # a sliver's facing is noise
     crease = ~border & ((data.dihedral > crease_angle) | data.edge_nonmanifold) & ~silhouette
     if data.closed:
-        crease &= fr0 | fr1          # creases between two back faces of a closed mesh are never visible
+        # creases between two back faces of a closed mesh are never visible (facing after re-orientation)
+        crease &= (fr0 ^ data.face_flip[f0]) | (fr1 ^ data.face_flip[f0])
     code = np.full(len(f0), -1, dtype=np.int64)
     if "crease" in kinds:
         code[crease] = 1
@@ -175,8 +179,9 @@ def _edge_polylines(raster, camera, sel, code, bias_px, sample_step, max_gap, co
     row = np.clip(np.floor(np.nan_to_num(xy[:, 1])), 0, size - 1).astype(np.int64)
     far3 = ndimage.maximum_filter(raster.depth, size=3, mode="constant", cval=np.inf)
     bias = bias_px * np.asarray(camera.pixel_size(np.maximum(depth, 1e-9)))
+    group = data.face_group
     face_here = raster.face[row, col]
-    own = (face_here >= 0) & ((face_here == ef[owner, 0]) | (face_here == ef[owner, 1]))
+    own = (face_here >= 0) & ((group[face_here] == ef[owner, 0]) | (group[face_here] == ef[owner, 1]))
     vis = inside & ((far3[row, col] >= depth - bias) | own)
     if max_gap > 0:
         vis = _gap_close(vis, owner, max_gap) & inside

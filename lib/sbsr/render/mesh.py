@@ -11,9 +11,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 _CACHE: "OrderedDict[str, MeshData]" = OrderedDict()
 _CACHE_SIZE = 64
+#: A face whose doubled area is below this fraction of its longest edge squared is a sliver (its normal
+#: is unreliable: it never makes a crease). 1e-4 is a triangle 10 000 times longer than it is high.
+SLIVER_RATIO = 1e-4
 _LOCK = threading.Lock()
 
 
@@ -26,6 +31,13 @@ class MeshData:
     (one face). Edges shared by more than two faces (parts meeting along an edge) keep their first two
     faces and are flagged in ``edge_nonmanifold``. ``closed`` is True when no edge is a border, i.e. the
     mesh is a union of closed surfaces, so back faces can never be seen.
+
+    Robustness to real-mesh defects, all no-ops on a clean, consistently wound mesh: faces repeating the
+    welded vertices of an earlier one of the same part (duplicates, double-sided copies) are left out of the topology;
+    ``dihedral`` uses locally consistent (unoriented) normals, so a flipped face makes neither a crease
+    nor a silhouette; sliver faces (area below ``SLIVER_RATIO`` of their longest edge squared) make no
+    creases; a non-manifold edge is a crease unless the surface runs flat across it (fins, interior
+    faces); ``closed`` also needs consistent winding (otherwise both sides are rasterised).
     """
 
     vertices: np.ndarray        # (V,3) float64
@@ -39,6 +51,15 @@ class MeshData:
                                 # edges of degenerate faces)
     closed: bool
     key: str
+    edge_flipped: np.ndarray    # (E,) bool, the edge's two faces are wound inconsistently (one is flipped)
+    edge_reliable: np.ndarray   # (E,) bool, both faces have a normal to trust (their own or a proxy's)
+    face_proxy: np.ndarray      # (F,) int64, the face whose normal and facing stand for this one: itself,
+                                # for a sliver a coplanar neighbour, -1 for a sliver without one
+    face_proxy_flip: np.ndarray  # (F,) bool, the proxy is wound against this face
+    face_flip: np.ndarray       # (F,) bool, the face is wound inwards: turn it to face out (a closed mesh
+                                # with inconsistent winding, re-oriented body by body)
+    face_group: np.ndarray      # (F,) int64, the face that stands for this one in the edge topology (itself,
+                                # or an earlier face of its part over the same welded vertices)
 
 
 def _mesh_key(vertices: np.ndarray, faces: np.ndarray, part_ids: np.ndarray | None) -> str:
@@ -80,7 +101,9 @@ def prepare_mesh(mesh) -> MeshData:
     vertices, faces = vertices.copy(), faces.copy()
     part_ids = None if part_ids is None else part_ids.copy()
     data = _build(vertices, faces, part_ids, key)
-    for arr in (data.vertices, data.faces, data.part_ids, data.face_normals, data.edges, data.edge_faces):
+    for arr in (data.vertices, data.faces, data.part_ids, data.face_normals, data.edges, data.edge_faces,
+                data.edge_flipped, data.edge_reliable, data.face_group, data.face_proxy, data.face_proxy_flip,
+                data.face_flip):
         arr.setflags(write=False)
     with _LOCK:
         _CACHE[key] = data
@@ -97,11 +120,18 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
         empty = np.zeros((0, 2), dtype=np.int64)
         return MeshData(vertices=vertices, faces=faces.reshape(0, 3), part_ids=part_ids,
                         face_normals=np.zeros((0, 3)), edges=empty, edge_faces=empty,
-                        edge_nonmanifold=np.zeros(0, bool), dihedral=np.zeros(0), closed=False, key=key)
+                        edge_nonmanifold=np.zeros(0, bool), dihedral=np.zeros(0), closed=False, key=key,
+                        edge_flipped=np.zeros(0, bool), edge_reliable=np.zeros(0, bool),
+                        face_proxy=np.zeros(0, np.int64), face_proxy_flip=np.zeros(0, bool),
+                        face_flip=np.zeros(0, bool),
+                        face_group=np.zeros(0, np.int64))
     tri = vertices[faces]
     normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     norm = np.linalg.norm(normals, axis=1, keepdims=True)
     normals = np.divide(normals, norm, out=np.zeros_like(normals), where=norm > 0)
+    # slivers: a face whose area is tiny against its longest edge has an unreliable normal (no creases)
+    longest2 = np.max(np.sum((tri - tri[:, [1, 2, 0]]) ** 2, axis=2), axis=1)
+    reliable = norm[:, 0] > SLIVER_RATIO * longest2
 
     # Weld coincident vertices (relative tolerance) so that edge adjacency ignores duplicated vertices.
     if len(vertices):
@@ -112,9 +142,16 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
     else:
         first = weld = np.zeros(0, dtype=np.int64)
     wf = weld[faces]                                             # faces in welded ids
+    # Faces of one part over the same three welded vertices (duplicates, double-sided opposite copies)
+    # count once in the topology: the first of them. They are still rasterised.
+    sorted_wf = np.ascontiguousarray(np.concatenate([np.sort(wf, axis=1), part_ids[:, None]], axis=1))
+    _, first_face, group_of = np.unique(sorted_wf.view(np.dtype((np.void, 32))).reshape(-1), return_index=True,
+                                        return_inverse=True)
+    face_group = first_face[group_of.reshape(-1)].astype(np.int64)
+    topo = face_group == np.arange(n_faces)
     half = np.stack([wf[:, [0, 1]], wf[:, [1, 2]], wf[:, [2, 0]]], axis=1).reshape(-1, 2)
     half_face = np.repeat(np.arange(n_faces), 3)
-    valid = half[:, 0] != half[:, 1]                             # drop edges collapsed by welding
+    valid = (half[:, 0] != half[:, 1]) & topo[half_face]         # drop edges collapsed by welding
     half, half_face = half[valid], half_face[valid]
     und = np.sort(half, axis=1)
     n_weld = int(weld.max()) + 1 if len(weld) else 1
@@ -124,15 +161,36 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
     starts = np.flatnonzero(np.r_[True, code_sorted[1:] != code_sorted[:-1]])
     counts = np.diff(np.r_[starts, len(code_sorted)])
     edges_w = und[order[starts]]
-    f0 = half_face[order[starts]]
-    f1 = np.where(counts >= 2, half_face[order[np.minimum(starts + 1, len(order) - 1)]], -1)
+    h0 = order[starts]
+    h1 = order[np.minimum(starts + 1, len(order) - 1)]
+    f0 = half_face[h0]
+    f1 = np.where(counts >= 2, half_face[h1], -1)
+    # Two faces wound consistently run through their shared edge in opposite directions; otherwise one
+    # of them is flipped relative to the other and its normal is turned for the angle (and the
+    # silhouette test): creases are decided on unoriented, locally consistent normals.
+    flipped = (counts >= 2) & (half[h0, 0] == half[h1, 0])
     edge_faces = np.stack([f0, f1], axis=1) if len(starts) else np.zeros((0, 2), dtype=np.int64)
-    n0, n1 = normals[f0], normals[np.maximum(f1, 0)]
-    # borders and edges of degenerate (zero-area) faces get no dihedral angle, so no false creases
-    has_angle = (f1 >= 0) & np.any(n0 != 0, axis=1) & np.any(n1 != 0, axis=1)
+    proxy, proxy_flip = _sliver_proxies(vertices, first, wf, reliable, code_sorted[starts], n_weld, edge_faces,
+                                        flipped)
+    ok = proxy >= 0
+    sign = np.where(proxy_flip, -1.0, 1.0)[:, None]
+    eff_normals = np.where(ok[:, None], normals[np.maximum(proxy, 0)] * sign, 0.0)
+    n0 = eff_normals[f0]
+    n1 = eff_normals[np.maximum(f1, 0)] * np.where(flipped, -1.0, 1.0)[:, None]
+    # borders and edges of degenerate (zero-area) or sliver faces without a proxy get no dihedral angle
+    has_angle = (f1 >= 0) & np.any(n0 != 0, axis=1) & np.any(n1 != 0, axis=1) & ok[f0] & ok[np.maximum(f1, 0)]
     cosang = np.where(has_angle, np.einsum("ij,ij->i", n0, n1), 1.0)
     dihedral = np.degrees(np.arccos(np.clip(cosang, -1.0, 1.0)))
+    nonmanifold = counts > 2
+    if np.any(nonmanifold):
+        dihedral, nonmanifold = _nonmanifold_edges(vertices, first, edges_w, half, half_face, order, starts,
+                                                   counts, normals, part_ids, dihedral, nonmanifold)
     edges = first[edges_w] if len(edges_w) else np.zeros((0, 2), dtype=np.int64)
+    face_flip = np.zeros(n_faces, dtype=bool)
+    closed = bool(len(counts)) and bool(np.all(counts >= 2))
+    if closed and np.any(flipped):
+        face_flip, closed = _consistent_outward(vertices, faces, wf, face_group, edge_faces[counts == 2],
+                                                flipped[counts == 2], n_faces)
     return MeshData(
         vertices=vertices,
         faces=faces,
@@ -140,8 +198,121 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
         face_normals=normals,
         edges=edges.astype(np.int64),
         edge_faces=edge_faces.astype(np.int64),
-        edge_nonmanifold=counts > 2,
+        edge_nonmanifold=nonmanifold,
         dihedral=dihedral,
-        closed=bool(len(counts)) and bool(np.all(counts >= 2)),
+        closed=closed,
         key=key,
+        edge_flipped=flipped,
+        edge_reliable=ok[f0] & ((f1 < 0) | ok[np.maximum(f1, 0)]),
+        face_proxy=proxy,
+        face_proxy_flip=proxy_flip,
+        face_flip=face_flip,
+        face_group=face_group,
     )
+
+
+def _nonmanifold_edges(vertices, first, edges_w, half, half_face, order, starts, counts, normals, part_ids,
+                       dihedral, nonmanifold):
+    """Edges with more than two faces: a crease (closed parts meeting along an edge, as before) unless a
+    dangling sheet hangs on a flat surface: the faces all belong to one part, their number is odd (every
+    closed surface through an edge brings two faces, so an odd count means an open sheet, a fin or an
+    interior face) and two of them are coplanar and lie on opposite sides of the edge (the surface runs
+    flat across it). Seams between closed parts are kept: the line renderings the shipped models were
+    trained on draw them."""
+    dihedral = dihedral.copy()
+    nonmanifold = nonmanifold.copy()
+    for e in np.flatnonzero(nonmanifold):
+        hs = order[starts[e]:starts[e] + counts[e]]
+        fs = half_face[hs]
+        if len(np.unique(part_ids[fs])) > 1 or len(fs) % 2 == 0:
+            continue
+        a, b = vertices[first[edges_w[e]]]
+        axis = (b - a) / max(np.linalg.norm(b - a), 1e-300)
+        flat = False
+        sides = []
+        for k, f in enumerate(fs):
+            third = [v for v in vertices[[first[x] for x in _face_welded(half, half_face, f)]]]
+            c = np.mean(third, axis=0) - a
+            sides.append(c - axis * np.dot(c, axis))
+        for i in range(len(fs)):
+            for j in range(i + 1, len(fs)):
+                coplanar = abs(float(np.dot(normals[fs[i]], normals[fs[j]]))) > np.cos(np.radians(1.0))
+                if coplanar and float(np.dot(sides[i], sides[j])) < 0:
+                    flat = True
+        if flat:
+            nonmanifold[e] = False
+            dihedral[e] = 0.0
+    return dihedral, nonmanifold
+
+
+def _face_welded(half, half_face, f):
+    """Welded vertex ids of face ``f`` (from its half-edges)."""
+    return np.unique(half[half_face == f].reshape(-1))
+
+
+def _sliver_proxies(vertices, first, wf, reliable, edge_codes, n_weld, edge_faces, flipped):
+    """For every face, the face whose normal and facing stand for it (see :class:`MeshData`).
+
+    A sliver is, up to rounding, its longest edge run twice: its two shorter edges lie along the longest
+    one, so the faces across them continue the surface that the sliver's longest edge borders. Its proxy
+    is the first face with a trustworthy normal across one of its two shorter edges (with the relative
+    winding of that edge); a sliver with only slivers there has none (-1).
+    """
+    n_faces = len(wf)
+    proxy = np.where(reliable, np.arange(n_faces), -1).astype(np.int64)
+    proxy_flip = np.zeros(n_faces, dtype=bool)
+    for f in np.flatnonzero(~reliable):
+        w = wf[f]
+        if len(set(w.tolist())) < 3:
+            continue
+        pts = vertices[first[w]]
+        lengths = [np.linalg.norm(pts[(k + 1) % 3] - pts[k]) for k in range(3)]
+        longest = int(np.argmax(lengths))
+        for k in (k for k in range(3) if k != longest):
+            a, b = sorted((int(w[k]), int(w[(k + 1) % 3])))
+            e = int(np.searchsorted(edge_codes, a * n_weld + b))
+            if e >= len(edge_codes) or edge_codes[e] != a * n_weld + b:
+                continue
+            other = edge_faces[e, 1] if edge_faces[e, 0] == f else edge_faces[e, 0]
+            if other >= 0 and reliable[other]:
+                proxy[f], proxy_flip[f] = other, bool(flipped[e])
+                break
+    return proxy, proxy_flip
+
+
+def _consistent_outward(vertices, faces, wf, face_group, pairs, pair_flipped, n_faces):
+    """Per-face flips that wind a closed mesh consistently and outwards, body by body (connected
+    components over manifold edges; a body's winding is made consistent by walking the face graph, then
+    turned outwards when its signed volume is negative). Returns ``(face_flip, closed)``, ``closed`` False
+    when a body cannot be wound consistently (non-orientable, or non-manifold edges in the way)."""
+    n = n_faces
+    w = pair_flipped.astype(np.int8) + 1                      # 1 consistent, 2 flipped (0 is "no edge")
+    graph = coo_matrix((np.r_[w, w], (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
+                       shape=(n, n)).tocsr()
+    n_comp, label = connected_components(graph, directed=False)
+    flip = np.zeros(n, dtype=bool)
+    for c in range(n_comp):
+        members = np.flatnonzero(label == c)
+        order, pred = breadth_first_order(graph, members[0], directed=False, return_predecessors=True)
+        for f in order[1:]:
+            flip[f] = flip[pred[f]] ^ bool(graph[f, pred[f]] == 2)
+    # consistent everywhere?
+    if np.any(flip[pairs[:, 0]] ^ flip[pairs[:, 1]] ^ pair_flipped):
+        return np.zeros(n, dtype=bool), False
+    tri = vertices[faces]
+    vol = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])) * np.where(flip, -1.0, 1.0)
+    topo = face_group == np.arange(n)
+    body_vol = np.bincount(label, weights=np.where(topo, vol, 0.0), minlength=n_comp)
+    flip ^= body_vol[label] < 0
+    flip = flip[face_group] ^ _winding_differs(wf, face_group)
+    return flip, True
+
+
+def _winding_differs(faces, face_group):
+    """Whether each face is wound against the face that stands for it in the topology (double-sided
+    copies): an even permutation of its representative's vertices is the same winding."""
+    rep = faces[face_group]
+    same = np.zeros(len(faces), dtype=bool)
+    for shift in range(3):
+        same |= np.all(np.roll(rep, shift, axis=1) == faces, axis=1)
+    return ~same
