@@ -8,8 +8,9 @@ without changing the surface one sees:
 * ``"double_sided"``: duplicated, opposite-facing faces (a copy of a random half of the faces, reversed);
 * ``"slivers"``: coplanar faces split into fans with slivers (a random third of the faces split into three
   around a point a hair's breadth inside one edge; vertices stored at float32 precision, like OBJ files);
-* ``"interior"``: interior faces (a copy of each part shrunk by 10% towards its centre, hidden inside it);
-* ``"fins"``: non-manifold edges (a triangle hanging inside the body from a random tenth of the edges).
+* ``"interior"``: interior faces (a copy of each body shrunk by 10% towards its centre, hidden inside it);
+* ``"fins"``: non-manifold edges (a triangle hanging inside the body from the first edge of a random tenth
+  of the faces).
 
 >>> from sbsr.shapes import generate_shape
 >>> bad = messy(generate_shape("chair", 0, 0), seed=0)
@@ -22,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 DEFECTS = ("unmerged", "flipped", "double_sided", "slivers", "interior", "fins")
 
@@ -87,27 +90,39 @@ def _slivers(v, f, p, rng):
     return v, np.concatenate([keep, new]), np.concatenate([p[~pick], ps, ps, ps])
 
 
+def _bodies(v, f):
+    """Connected component of every face (faces sharing a vertex index are connected)."""
+    edges = np.concatenate([f[:, [0, 1]], f[:, [1, 2]]])
+    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(len(v), len(v)))
+    _, label = connected_components(graph, directed=False)
+    return label[f[:, 0]]
+
+
 def _interior(v, f, p, rng):
+    # every body (connected component) copied, shrunk by 10% towards its own centre: a hidden inner wall
     vs, fs, ps = [v], [f], [p]
     offset = len(v)
-    for part in np.unique(p):
-        faces = f[p == part]
+    body = _bodies(v, f)
+    for b in np.unique(body):
+        faces = f[body == b]
         used, local = np.unique(faces, return_inverse=True)
-        centre = v[used].mean(axis=0)
+        centre = 0.5 * (v[used].min(axis=0) + v[used].max(axis=0))
         vs.append(centre + 0.9 * (v[used] - centre))
         fs.append(local.reshape(-1, 3) + offset)
-        ps.append(np.full(len(faces), part))
+        ps.append(p[body == b])
         offset += len(used)
     return np.concatenate(vs), np.concatenate(fs), np.concatenate(ps)
 
 
 def _fins(v, f, p, rng):
     # a triangle on edge (a, b) of a face whose third vertex lies inside the body: 0.3 of the way from
-    # the edge's midpoint towards the centre of the face's part
+    # the edge's midpoint towards the centre of the face's body (connected component)
     pick = np.flatnonzero(rng.random(len(f)) < 0.1)
     a, b = f[pick, 0], f[pick, 1]
-    centres = {part: v[np.unique(f[p == part])].mean(axis=0) for part in np.unique(p[pick])}
-    centre = np.array([centres[part] for part in p[pick]]).reshape(-1, 3)
+    body = _bodies(v, f)
+    centres = {k: 0.5 * (v[np.unique(f[body == k])].min(axis=0) + v[np.unique(f[body == k])].max(axis=0))
+               for k in np.unique(body[pick])}
+    centre = np.array([centres[k] for k in body[pick]]).reshape(-1, 3)
     mid = 0.5 * (v[a] + v[b])
     tip = mid + 0.3 * (centre - mid)
     tid = len(v) + np.arange(len(pick))
