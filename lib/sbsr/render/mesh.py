@@ -16,9 +16,11 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 _CACHE: "OrderedDict[str, MeshData]" = OrderedDict()
 _CACHE_SIZE = 64
-#: A face whose doubled area is below this fraction of its longest edge squared is a sliver (its normal
-#: is unreliable: it never makes a crease). 1e-4 is a triangle 10 000 times longer than it is high.
-SLIVER_RATIO = 1e-4
+#: A face whose height (over its longest edge) is below this fraction of the mesh's bounding-box diagonal
+#: is a sliver: its normal is noise once coordinates are rounded to float32 (relative precision 6e-8), as
+#: in mesh files, so it takes a neighbour's normal (:func:`_sliver_proxies`). The thinnest procedural
+#: faces are 9e-7 high.
+SLIVER_HEIGHT = 2e-7
 _LOCK = threading.Lock()
 
 
@@ -35,8 +37,8 @@ class MeshData:
     Robustness to real-mesh defects, all no-ops on a clean, consistently wound mesh: faces repeating the
     welded vertices of an earlier one of the same part (duplicates, double-sided copies) are left out of the topology;
     ``dihedral`` uses locally consistent (unoriented) normals, so a flipped face makes neither a crease
-    nor a silhouette; sliver faces (area below ``SLIVER_RATIO`` of their longest edge squared) make no
-    creases; a non-manifold edge is a crease unless the surface runs flat across it (fins, interior
+    nor a silhouette; sliver faces (height below ``SLIVER_HEIGHT`` of the diagonal) take the normal and facing of
+    a neighbour that continues their surface; a non-manifold edge is a crease unless the surface runs flat across it (fins, interior
     faces); ``closed`` also needs consistent winding (otherwise both sides are rasterised).
     """
 
@@ -129,9 +131,10 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
     normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     norm = np.linalg.norm(normals, axis=1, keepdims=True)
     normals = np.divide(normals, norm, out=np.zeros_like(normals), where=norm > 0)
-    # slivers: a face whose area is tiny against its longest edge has an unreliable normal (no creases)
-    longest2 = np.max(np.sum((tri - tri[:, [1, 2, 0]]) ** 2, axis=2), axis=1)
-    reliable = norm[:, 0] > SLIVER_RATIO * longest2
+    # slivers: a face whose height is tiny has an unreliable normal
+    longest = np.sqrt(np.max(np.sum((tri - tri[:, [1, 2, 0]]) ** 2, axis=2), axis=1))
+    diagonal = float(np.linalg.norm(np.ptp(vertices[np.unique(faces)], axis=0)))
+    reliable = norm[:, 0] > SLIVER_HEIGHT * diagonal * longest
 
     # Weld coincident vertices (relative tolerance) so that edge adjacency ignores duplicated vertices.
     if len(vertices):

@@ -26,7 +26,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-DEFECTS = ("unmerged", "flipped", "double_sided", "slivers", "interior", "fins")
+DEFECTS = ("unmerged", "slivers", "flipped", "double_sided", "interior", "fins")
 
 
 @dataclass
@@ -40,7 +40,8 @@ class MessyMesh:
 
 def messy(mesh, seed: int = 0, defects=DEFECTS) -> MessyMesh:
     """``mesh`` (``.vertices``, ``.faces``, optional ``.part_ids``) with the real-mesh ``defects`` applied
-    (any of :data:`DEFECTS`, in that order; deterministic per ``seed``). The visible surface is unchanged."""
+    (any of :data:`DEFECTS`, applied in that order whatever order they are given in, so that double-sided
+    copies repeat the final faces; deterministic per ``seed``). The visible surface is unchanged."""
     if isinstance(defects, str):
         defects = (defects,)
     unknown = set(defects) - set(DEFECTS)
