@@ -122,13 +122,15 @@ def _chain(node_a: np.ndarray, node_b: np.ndarray, group: np.ndarray) -> list[li
 
 def visible_polylines(mesh, camera: Camera, kinds=KINDS, crease_angle: float = 30.0, *,
                       raster: Raster | None = None, outline: bool = False, bias_px: float = 3.0,
-                      sample_step: float = 0.5, max_gap: int = 2) -> list[Polyline]:
+                      sample_step: float = 0.5, max_gap: int = 2, min_length: float = 0.0) -> list[Polyline]:
     """Visible silhouette / crease / border lines of ``mesh`` seen from ``camera`` (thesis §4.2.3.1).
 
     ``raster`` reuses a z-buffer of the same view; ``outline`` adds the parts of the projected mask's
     boundary that no visible mesh edge draws as silhouette polylines (:func:`mask_outline`); ``bias_px`` is the depth tolerance of the hidden-line test, in units of the
     width of one pixel at the sample's depth; ``sample_step`` the sampling step along edges in pixels;
-    ``max_gap`` closes hidden gaps of up to that many samples inside visible edges (z-buffer noise).
+    ``max_gap`` closes hidden gaps of up to that many samples inside visible edges (z-buffer noise);
+    ``min_length`` (pixels) drops chained polylines shorter than that on screen, Freestyle's density control
+    for finely tessellated parts (knobs, grilles: many tiny feature edges; 0 keeps everything).
     """
     kinds = tuple(kinds)
     unknown = set(kinds) - set(KINDS)
@@ -150,7 +152,14 @@ def visible_polylines(mesh, camera: Camera, kinds=KINDS, crease_angle: float = 3
         boundary = (mask8 > ndimage.minimum_filter(mask8, size=3, mode="nearest")).view(bool)
         if np.any(boundary & ~covered):
             polylines.extend(mask_outline(raster, covered=covered))
+    if min_length > 0:
+        polylines = [p for p in polylines if projected_length(p) >= min_length]
     return polylines
+
+
+def projected_length(line: Polyline) -> float:
+    """Length of a polyline on screen, in pixels."""
+    return float(np.linalg.norm(np.diff(line.points, axis=0), axis=1).sum()) if len(line.points) > 1 else 0.0
 
 
 def _edge_polylines(raster, camera, sel, code, bias_px, sample_step, max_gap, covered) -> list[Polyline]:
