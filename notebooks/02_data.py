@@ -85,7 +85,7 @@ print(session.describe())
 # Each shape is a deterministic function of (category, collection seed, index): its parameters (proportions,
 # part counts and styles) are drawn from a seeded generator, its mesh is built from closed primitives with one
 # part label per face, and it is normalised like ShapeNetCore v2 (bounding box centred at the origin, unit
-# diagonal, +Y up, front towards +Z). Below: the first shapes of every category, shaded with one colour per
+# diagonal, +Y up, front towards −Z). Below: the first shapes of every category, shaded with one colour per
 # part, then the same shapes as the line renderings the retrieval gallery is made of (azimuth 30°,
 # elevation 20°, stroke width 2.2).
 

@@ -186,7 +186,7 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
     dihedral = np.degrees(np.arccos(np.clip(cosang, -1.0, 1.0)))
     nonmanifold = counts > 2
     if np.any(nonmanifold):
-        dihedral, nonmanifold = _nonmanifold_edges(vertices, first, edges_w, half, half_face, order, starts,
+        dihedral, nonmanifold = _nonmanifold_edges(vertices, first, wf, edges_w, half_face, order, starts,
                                                    counts, normals, part_ids, dihedral, nonmanifold)
     edges = first[edges_w] if len(edges_w) else np.zeros((0, 2), dtype=np.int64)
     face_flip = np.zeros(n_faces, dtype=bool)
@@ -214,7 +214,7 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
     )
 
 
-def _nonmanifold_edges(vertices, first, edges_w, half, half_face, order, starts, counts, normals, part_ids,
+def _nonmanifold_edges(vertices, first, wf, edges_w, half_face, order, starts, counts, normals, part_ids,
                        dihedral, nonmanifold):
     """Edges with more than two faces: a crease (closed parts meeting along an edge, as before) unless a
     dangling sheet hangs on a flat surface: the faces all belong to one part, their number is odd (every
@@ -231,26 +231,15 @@ def _nonmanifold_edges(vertices, first, edges_w, half, half_face, order, starts,
             continue
         a, b = vertices[first[edges_w[e]]]
         axis = (b - a) / max(np.linalg.norm(b - a), 1e-300)
-        flat = False
-        sides = []
-        for k, f in enumerate(fs):
-            third = [v for v in vertices[[first[x] for x in _face_welded(half, half_face, f)]]]
-            c = np.mean(third, axis=0) - a
-            sides.append(c - axis * np.dot(c, axis))
-        for i in range(len(fs)):
-            for j in range(i + 1, len(fs)):
-                coplanar = abs(float(np.dot(normals[fs[i]], normals[fs[j]]))) > np.cos(np.radians(1.0))
-                if coplanar and float(np.dot(sides[i], sides[j])) < 0:
-                    flat = True
-        if flat:
+        c = vertices[first[wf[fs]]].mean(axis=1) - a               # the faces' centroids, off the edge
+        sides = c - np.outer(c @ axis, axis)
+        n = normals[fs]
+        coplanar = np.abs(n @ n.T) > np.cos(np.radians(1.0))
+        opposite = (sides @ sides.T) < 0
+        if np.any(np.triu(coplanar & opposite, 1)):
             nonmanifold[e] = False
             dihedral[e] = 0.0
     return dihedral, nonmanifold
-
-
-def _face_welded(half, half_face, f):
-    """Welded vertex ids of face ``f`` (from its half-edges)."""
-    return np.unique(half[half_face == f].reshape(-1))
 
 
 def _sliver_proxies(vertices, first, wf, reliable, edge_codes, n_weld, edge_faces, flipped):
@@ -264,22 +253,25 @@ def _sliver_proxies(vertices, first, wf, reliable, edge_codes, n_weld, edge_face
     n_faces = len(wf)
     proxy = np.where(reliable, np.arange(n_faces), -1).astype(np.int64)
     proxy_flip = np.zeros(n_faces, dtype=bool)
-    for f in np.flatnonzero(~reliable):
-        w = wf[f]
-        if len(set(w.tolist())) < 3:
-            continue
-        pts = vertices[first[w]]
-        lengths = [np.linalg.norm(pts[(k + 1) % 3] - pts[k]) for k in range(3)]
-        longest = int(np.argmax(lengths))
-        for k in (k for k in range(3) if k != longest):
-            a, b = sorted((int(w[k]), int(w[(k + 1) % 3])))
-            e = int(np.searchsorted(edge_codes, a * n_weld + b))
-            if e >= len(edge_codes) or edge_codes[e] != a * n_weld + b:
-                continue
-            other = edge_faces[e, 1] if edge_faces[e, 0] == f else edge_faces[e, 0]
-            if other >= 0 and reliable[other]:
-                proxy[f], proxy_flip[f] = other, bool(flipped[e])
-                break
+    cand = np.flatnonzero(~reliable)
+    w = wf[cand]
+    cand, w = cand[(w[:, 0] != w[:, 1]) & (w[:, 1] != w[:, 2]) & (w[:, 0] != w[:, 2])], \
+        w[(w[:, 0] != w[:, 1]) & (w[:, 1] != w[:, 2]) & (w[:, 0] != w[:, 2])]
+    if len(cand) == 0 or len(edge_codes) == 0:
+        return proxy, proxy_flip
+    pts = vertices[first[w]]                                        # (S,3,3)
+    lengths = np.linalg.norm(pts[:, [1, 2, 0]] - pts, axis=2)       # edge k runs from corner k to k+1
+    longest = np.argmax(lengths, axis=1)
+    for step in (1, 2):                                             # the two shorter edges, in order
+        k = (longest + step) % 3
+        a, b = w[np.arange(len(w)), k], w[np.arange(len(w)), (k + 1) % 3]
+        code = np.minimum(a, b) * n_weld + np.maximum(a, b)
+        e = np.minimum(np.searchsorted(edge_codes, code), len(edge_codes) - 1)
+        found = edge_codes[e] == code
+        other = np.where(edge_faces[e, 0] == cand, edge_faces[e, 1], edge_faces[e, 0])
+        take = found & (other >= 0) & reliable[np.maximum(other, 0)] & (proxy[cand] < 0)
+        proxy[cand[take]] = other[take]
+        proxy_flip[cand[take]] = flipped[e[take]]
     return proxy, proxy_flip
 
 
@@ -289,16 +281,26 @@ def _consistent_outward(vertices, faces, wf, face_group, pairs, pair_flipped, n_
     turned outwards when its signed volume is negative). Returns ``(face_flip, closed)``, ``closed`` False
     when a body cannot be wound consistently (non-orientable, or non-manifold edges in the way)."""
     n = n_faces
-    w = pair_flipped.astype(np.int8) + 1                      # 1 consistent, 2 flipped (0 is "no edge")
-    graph = coo_matrix((np.r_[w, w], (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
+    graph = coo_matrix((np.ones(2 * len(pairs)), (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
                        shape=(n, n)).tocsr()
     n_comp, label = connected_components(graph, directed=False)
+    pair_key = np.sort(pairs, axis=1) @ np.array([n, 1])
+    key_order = np.argsort(pair_key)
     flip = np.zeros(n, dtype=bool)
-    for c in range(n_comp):
-        members = np.flatnonzero(label == c)
-        order, pred = breadth_first_order(graph, members[0], directed=False, return_predecessors=True)
-        for f in order[1:]:
-            flip[f] = flip[pred[f]] ^ bool(graph[f, pred[f]] == 2)
+    seen = np.zeros(n_comp, dtype=bool)
+    for root in range(n):
+        if seen[label[root]]:
+            continue
+        seen[label[root]] = True
+        order, pred = breadth_first_order(graph, root, directed=False, return_predecessors=True)
+        child = order[1:].astype(np.int64)
+        parent = pred[child]
+        key = np.minimum(child, parent) * n + np.maximum(child, parent)
+        step = pair_flipped[key_order[np.searchsorted(pair_key[key_order], key)]]
+        flip_list = flip.tolist()
+        for f, p, s in zip(child.tolist(), parent.tolist(), step.tolist()):
+            flip_list[f] = flip_list[p] ^ s
+        flip = np.asarray(flip_list, dtype=bool)
     # consistent everywhere?
     if np.any(flip[pairs[:, 0]] ^ flip[pairs[:, 1]] ^ pair_flipped):
         return np.zeros(n, dtype=bool), False
