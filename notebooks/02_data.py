@@ -583,8 +583,7 @@ if open_defects:
     text += (f"; they do not yet for {', '.join(open_defects)} (worst IoU "
              + ", ".join(f"{d} {worst[d]:.2f}" for d in open_defects)
              + "): interior walls and fins that lie within the hidden-line test's depth tolerance (3 pixel "
-               "widths) just under the surface are drawn, so on real meshes with such geometry the lines show "
-               "more than Freestyle's would")
+               "widths) just under the surface are drawn")
 text += (". " + ("Freestyle's IoU against the clean NumPy rendering is in the table." if blender_available()
                  else "Blender is not installed here, so the Freestyle column is empty; with `blender` on PATH the "
                       "same cell renders it.")
