@@ -148,3 +148,28 @@ def test_preprocessing_is_a_no_op_on_clean_procedural_meshes(category):
         cos = np.abs(np.einsum("ij,ij->i", data.face_normals[proxied], data.face_normals[data.face_proxy[proxied]]))
         assert np.all((cos > np.cos(np.radians(1.0))) | (np.linalg.norm(data.face_normals[proxied], axis=1) == 0))
         assert (data.face_group != np.arange(n)).sum() <= 2               # the airplane's two twin faces
+
+
+# ------------------------------------------------------------------------------- the chapter's study
+def test_line_iou_by_hand():
+    from sbsr.render.benchmark import line_iou
+
+    a = np.full((4, 4), 255, np.uint8)
+    b = a.copy()
+    a[0, :3] = 0          # 3 line pixels
+    b[0, 1:] = 0          # 3 line pixels, 2 shared: IoU = 2 / 4
+    assert line_iou(a, b) == pytest.approx(0.5)
+    assert line_iou(np.full((4, 4), 255, np.uint8), np.full((4, 4), 255, np.uint8)) == 1.0
+
+
+def test_messy_lines_study_table():
+    from sbsr.render.benchmark import messy_lines_study
+
+    shape = generate_shape("table", 0, 0)
+    table, images = messy_lines_study([shape], azimuths=(30.0,), defects=("flipped", "fins"), image_size=96,
+                                      blender=False, keep_images=True)
+    assert list(table["defect"]) == ["flipped", "fins", "all"]            # one at a time, then together
+    assert (table["faces messy"] > 0).all() and "IoU freestyle" not in table
+    assert table.set_index("defect").loc["flipped", "IoU numpy"] >= MIN_IOU
+    clean, bad = images[(shape.shape_id, 30.0, "fins")]
+    assert clean.shape == bad.shape == (96, 96)
