@@ -531,7 +531,8 @@ display(Markdown(text))
 # preprocessing that is a no-op on clean meshes: it welds vertices, counts a face that repeats another's
 # vertices once, decides creases and silhouettes on locally consistent (unoriented) normals, re-winds closed
 # bodies outwards before back-face culling, gives a sliver the normal of the face that continues its surface,
-# and does not draw a non-manifold edge where a dangling sheet hangs on a flat surface. The table compares each
+# and decides an edge on which a fin (an open sheet) hangs on the two surface faces alone, without drawing the
+# fin's loose borders. The table compares each
 # messy rendering with the clean one (line-pixel IoU); Freestyle's rendering of the same messy mesh is shown
 # where Blender is installed.
 
@@ -582,8 +583,9 @@ text = (f"Over {len(messy_shapes)} shapes and {len(messy_azimuths)} views, the m
 if open_defects:
     text += (f"; they do not yet for {', '.join(open_defects)} (worst IoU "
              + ", ".join(f"{d} {worst[d]:.2f}" for d in open_defects)
-             + "): interior walls and fins that lie within the hidden-line test's depth tolerance (3 pixel "
-               "widths) just under the surface are drawn")
+             + "): interior walls that lie within the hidden-line test's depth tolerance (3 pixel widths) just "
+               "under the surface are drawn, and fins are handled only where one hangs on an edge of a closed "
+               "surface")
 text += (". " + ("Freestyle's IoU against the clean NumPy rendering is in the table." if blender_available()
                  else "Blender is not installed here, so the Freestyle column is empty; with `blender` on PATH the "
                       "same cell renders it.")

@@ -64,6 +64,7 @@ def _classify_edges(raster: Raster, kinds: Sequence[str], crease_angle: float):
         code[border] = 2
     if "silhouette" in kinds:
         code[silhouette] = 0
+    code[border & data.face_dangling[f0]] = -1        # the loose borders of fins
     sel = np.flatnonzero(code >= 0)
     return sel, code[sel]
 

@@ -58,6 +58,8 @@ class MeshData:
     face_proxy: np.ndarray      # (F,) int64, the face whose normal and facing stand for this one: itself,
                                 # for a sliver a coplanar neighbour, -1 for a sliver without one
     face_proxy_flip: np.ndarray  # (F,) bool, the proxy is wound against this face
+    face_dangling: np.ndarray   # (F,) bool, an open sheet hanging on an edge of the surface (a fin): its
+                                # border edges are not drawn
     face_flip: np.ndarray       # (F,) bool, the face is wound inwards: turn it to face out (a closed mesh
                                 # with inconsistent winding, re-oriented body by body)
     face_group: np.ndarray      # (F,) int64, the face that stands for this one in the edge topology (itself,
@@ -105,7 +107,7 @@ def prepare_mesh(mesh) -> MeshData:
     data = _build(vertices, faces, part_ids, key)
     for arr in (data.vertices, data.faces, data.part_ids, data.face_normals, data.edges, data.edge_faces,
                 data.edge_flipped, data.edge_reliable, data.face_group, data.face_proxy, data.face_proxy_flip,
-                data.face_flip):
+                data.face_flip, data.face_dangling):
         arr.setflags(write=False)
     with _LOCK:
         _CACHE[key] = data
@@ -125,7 +127,7 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
                         edge_nonmanifold=np.zeros(0, bool), dihedral=np.zeros(0), closed=False, key=key,
                         edge_flipped=np.zeros(0, bool), edge_reliable=np.zeros(0, bool),
                         face_proxy=np.zeros(0, np.int64), face_proxy_flip=np.zeros(0, bool),
-                        face_flip=np.zeros(0, bool),
+                        face_flip=np.zeros(0, bool), face_dangling=np.zeros(0, bool),
                         face_group=np.zeros(0, np.int64))
     tri = vertices[faces]
     normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
@@ -188,6 +190,10 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
     if np.any(nonmanifold):
         dihedral, nonmanifold = _nonmanifold_edges(vertices, first, wf, edges_w, half_face, order, starts,
                                                    counts, normals, part_ids, dihedral, nonmanifold)
+        dangling = _dangling_sheets(half, half_face, order, starts, counts, eff_normals, edge_faces, flipped,
+                                    dihedral, nonmanifold, n_faces)
+    else:
+        dangling = np.zeros(n_faces, dtype=bool)
     edges = first[edges_w] if len(edges_w) else np.zeros((0, 2), dtype=np.int64)
     face_flip = np.zeros(n_faces, dtype=bool)
     closed = bool(len(counts)) and bool(np.all(counts >= 2))
@@ -211,6 +217,7 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
         face_proxy_flip=proxy_flip,
         face_flip=face_flip,
         face_group=face_group,
+        face_dangling=dangling[face_group],
     )
 
 
@@ -240,6 +247,35 @@ def _nonmanifold_edges(vertices, first, wf, edges_w, half_face, order, starts, c
             nonmanifold[e] = False
             dihedral[e] = 0.0
     return dihedral, nonmanifold
+
+
+def _dangling_sheets(half, half_face, order, starts, counts, eff_normals, edge_faces, flipped, dihedral,
+                     nonmanifold, n_faces):
+    """Faces of open sheets hanging on a surface edge (fins). At an edge with an odd number (>= 3) of faces,
+    the faces that have a border edge are dangling sheets when exactly two faces without one remain: the
+    edge is then decided on those two (crease or not, as a manifold edge), and the sheets are marked so that
+    their borders are not drawn. Updates ``edge_faces``, ``flipped``, ``dihedral`` and ``nonmanifold`` in
+    place; returns the dangling faces."""
+    dangling = np.zeros(n_faces, dtype=bool)
+    border = counts == 1
+    has_border = np.zeros(n_faces, dtype=bool)
+    has_border[half_face[order[starts[border]]]] = True
+    for e in np.flatnonzero((counts >= 3) & (counts % 2 == 1)):
+        hs = order[starts[e]:starts[e] + counts[e]]
+        sheet = has_border[half_face[hs]]
+        if sheet.all() or (~sheet).sum() != 2:
+            continue
+        dangling[half_face[hs[sheet]]] = True
+        h0, h1 = hs[~sheet]
+        f0, f1 = half_face[h0], half_face[h1]
+        flip = bool(half[h0, 0] == half[h1, 0])
+        n0, n1 = eff_normals[f0], eff_normals[f1] * (-1.0 if flip else 1.0)
+        edge_faces[e] = (f0, f1)
+        flipped[e] = flip
+        ok = np.any(n0 != 0) and np.any(n1 != 0)
+        dihedral[e] = float(np.degrees(np.arccos(np.clip(np.dot(n0, n1), -1.0, 1.0)))) if ok else 0.0
+        nonmanifold[e] = False
+    return dangling
 
 
 def _sliver_proxies(vertices, first, wf, reliable, edge_codes, n_weld, edge_faces, flipped):
