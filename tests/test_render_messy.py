@@ -188,3 +188,22 @@ def test_fin_on_a_fold_keeps_the_crease_and_hides_its_borders():
     assert not data.edge_nonmanifold[e] and data.dihedral[e] == pytest.approx(90.0)
     assert data.face_dangling.tolist() == [False] * 12 + [True]
     assert 12 not in data.edge_faces[e]
+
+
+def test_min_line_length_drops_short_chains_only():
+    from sbsr.render import visible_polylines
+    from sbsr.render.lines import projected_length
+
+    assert projected_length(type("P", (), {"points": np.array([[0.0, 0.0], [3.0, 4.0], [3.0, 10.0]])})()) == 11.0
+    mesh = generate_shape("chair", 0, 0)
+    cam = Camera(azimuth=30)
+    every = visible_polylines(mesh, cam)
+    lengths = np.array([projected_length(p) for p in every])
+    cut = float(np.median(lengths))
+    kept = visible_polylines(mesh, cam, min_length=cut)
+    assert len(kept) == int((lengths >= cut).sum()) and 0 < len(kept) < len(every)
+    # the render style keyword, default 0 (everything drawn)
+    assert np.array_equal(render(mesh, cam, outputs=("lines",)).lines,
+                          render(mesh, cam, outputs=("lines",), min_line_length=0.0).lines)
+    assert (render(mesh, cam, outputs=("lines",), min_line_length=cut).lines < 128).sum() < \
+        (render(mesh, cam, outputs=("lines",)).lines < 128).sum()
