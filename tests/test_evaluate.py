@@ -379,3 +379,86 @@ def test_auto_encoder_is_the_first_available_one(monkeypatch):
     if "clip-RN101-openai" not in available:
         with pytest.raises(EvaluationError, match="no encoder with trained weights is available here"):
             pick_encoder("auto")
+
+
+# ------------------------------------------------------------------------------ ShapeNet folders (issue 12)
+SYNSET = "03001627"
+MODEL_IDS = ("1a2b3c", "4d5e6f", "7a8b9c", "aa11bb", "cc22dd")
+
+
+def _shapenet_tree(root, example):
+    """``<root>/<synset>/<id>/models/model_normalized.obj`` for 5 model ids (the example's meshes, exported
+    as OBJ), the example's sketches, and a pairs CSV naming model ids."""
+    import shutil
+
+    from sbsr.data.meshes import export_obj_bytes, load_mesh_file
+
+    meshes = sorted(p for p in example.meshes.rglob("*") if p.is_file())
+    for i, mid in enumerate(MODEL_IDS):
+        target = root / "ShapeNetCore.v2" / SYNSET / mid / "models" / "model_normalized.obj"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(export_obj_bytes(load_mesh_file(meshes[i % len(meshes)])))
+    sketches = root / "sketches"
+    shutil.copytree(example.sketches, sketches)
+    names = sorted(p.name for p in sketches.iterdir())
+    pairs = root / "pairs.csv"
+    pairs.write_text("sketch,mesh\n" + "".join(f"{n},{MODEL_IDS[i]}\n" for i, n in enumerate(names[:3])))
+    return root / "ShapeNetCore.v2", sketches, pairs
+
+
+@pytest.mark.parametrize("level", ["synset", "parent"])
+def test_shapenet_folder_with_model_id_pairs(example, encoder, tmp_path, level):
+    core, sketches, pairs = _shapenet_tree(tmp_path / "data", example)
+    meshes = core / SYNSET if level == "synset" else core
+    res = evaluate_folders(meshes, sketches, pairs, encoder=encoder, out=None, cache_dir=tmp_path / "cache",
+                           progress=False, views=(0,), method_name="obb", k=3, n_boot=20)
+    prefix = "" if level == "synset" else f"{SYNSET}/"
+    assert sorted(res.split.shapes) == [prefix + m for m in MODEL_IDS]     # model ids, not .../models/...
+    truth = {sk.sketch_id: sk.shape_id for sk in res.split.sketches if sk.shape_id is not None}
+    assert sorted(truth.values()) == [prefix + m for m in MODEL_IDS[:3]]
+    assert res.has_ground_truth.sum() == 3
+
+
+def test_unknown_model_id_lists_known_ids(example, encoder, tmp_path):
+    from sbsr.data.byo import PairsError
+
+    core, sketches, pairs = _shapenet_tree(tmp_path / "data", example)
+    pairs.write_text("sketch,mesh\n" + f"{sorted(p.name for p in sketches.iterdir())[0]},nosuchmodel\n")
+    with pytest.raises(PairsError, match=r"'nosuchmodel' not found .*known ids include '1a2b3c', '4d5e6f', "
+                                         r"'7a8b9c' and 2 more"):
+        evaluate_folders(core / SYNSET, sketches, pairs, encoder=encoder, out=None, cache_dir=tmp_path / "c",
+                         progress=False, views=(0,), method_name="obb")
+
+
+def test_renders_are_cached_by_content_in_the_user_cache(example, encoder, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    core, sketches, pairs = _shapenet_tree(tmp_path / "data", example)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    kw = dict(encoder=encoder, out=None, progress=False, views=(0, 90), method_name="obb", n_boot=20)
+    first = evaluate_folders(core / SYNSET, sketches, pairs, **kw)
+    assert first.cache_dir == (tmp_path / "xdg" / "sbsr").resolve()                  # default: user cache
+    pngs = sorted((tmp_path / "xdg" / "sbsr" / "views").rglob("*.png"))
+    assert len(pngs) == 5 * 2 and first.cache_bytes > 0
+    # the same files in another folder (and seen from the parent level): no new render
+    moved = tmp_path / "elsewhere" / "core"
+    shutil.copytree(core, moved)
+    again = evaluate_folders(moved, sketches, None, **kw)
+    assert sorted((tmp_path / "xdg" / "sbsr" / "views").rglob("*.png")) == pngs
+    np.testing.assert_array_equal(again.views, first.views)
+    # --cache overrides; the CLI prints the cache's size
+    code = cli(["--meshes", str(core / SYNSET), "--sketches", str(sketches), "--pairs", str(pairs), "--views", "0",
+                "--method", "obb", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "mine"),
+                "--no-progress", "--bootstrap", "20"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert re.search(rf"cache {re.escape(str((tmp_path / 'mine').resolve()))}: \d+\.\d (kB|MB)", out)
+    assert len(list((tmp_path / "mine" / "views").rglob("*.png"))) == 5
+
+
+def test_truncated_lists_say_how_many_more():
+    from sbsr.evaluate.run import truncate_lines
+
+    lines = [f"m{i}" for i in range(23)]
+    assert truncate_lines(lines, 20, indent="  ") == lines[:20] + ["  ... and 3 more"]
+    assert truncate_lines(lines[:20], 20) == lines[:20]                       # nothing left out: no line

@@ -248,3 +248,16 @@ def test_open_folders_skips_files_over_the_size_limit(tmp_path):
     reasons = [i.reason for i in split.skipped.items]
     assert "over the" in reasons[0] and "--max-file-mb" in reasons[0]
     assert reasons[1] == "its mesh big was skipped (too large)"
+
+
+def test_degenerate_mesh_names_the_file(tmp_path):
+    # normalize_shapenet (one definition, sbsr.shapes) refuses a zero bounding-box diagonal; the loader says
+    # which file
+    path = tmp_path / "point.obj"
+    path.write_text("v 0 0 0\nv 0 0 0\nv 0 0 0\nf 1 2 3\n")
+    with pytest.raises(MeshLoadError, match=r"point\.obj: cannot normalise a degenerate mesh"):
+        load_mesh_file(path, repair=False)
+    import sbsr.data.meshes as meshes
+    import sbsr.shapes as shapes
+
+    assert meshes.normalize_shapenet is shapes.normalize_shapenet

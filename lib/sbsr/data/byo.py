@@ -183,17 +183,18 @@ def _require_files(folder: Path, suffixes: Sequence[str], what: str) -> list[Pat
 def shape_ids_for(files: Sequence[Path], folder: Path) -> dict[Path, str]:
     """Shape id of each mesh file: its path under ``folder`` without the suffix.
 
-    ShapeNet layouts get their model id: ``<synset>/<id>/models/model_normalized.obj`` (Core v2) and
-    ``<synset>/<id>/model.obj`` (Core v1) become ``<synset>/<id>``. Files that would share an id (``a.obj``
-    beside ``a.ply``) keep their suffix.
+    ShapeNet layouts get their model id whatever level ``folder`` is: under the folder above the synsets
+    ``<synset>/<id>/models/model_normalized.obj`` (Core v2) and ``<synset>/<id>/model.obj`` (Core v1) become
+    ``<synset>/<id>``; under a synset folder ``<id>/models/model_normalized.obj`` and ``<id>/model.obj``
+    become ``<id>``. Files that would share an id (``a.obj`` beside ``a.ply``) keep their suffix.
     """
     folder = Path(folder)
     ids: dict[Path, str] = {}
     for f in files:
         parts = f.relative_to(folder).with_suffix("").parts
-        if len(parts) >= 4 and parts[-2:] == ("models", "model_normalized"):
+        if len(parts) >= 3 and parts[-2:] == ("models", "model_normalized"):
             parts = parts[:-2]
-        elif len(parts) >= 3 and parts[-1] == "model":
+        elif len(parts) >= 2 and parts[-1] == "model":
             parts = parts[:-1]
         ids[f] = "/".join(parts)
     counts: dict[str, int] = {}
@@ -253,7 +254,15 @@ class _Names:
             return None, f"outside {self.folder}"
         if (self.folder / raw).is_file() and raw.suffix.lower() not in self.suffixes:
             return None, f"is not a supported file (expected {', '.join(self.suffixes)})"
-        return None, f"not found under {self.folder}"
+        return None, f"not found under {self.folder} ({self.known_ids()})"
+
+    def known_ids(self, n: int = 3) -> str:
+        """A few of the names that would work, e.g. "known ids include a, b, c and 7 more"."""
+        ids = sorted(self.by_id)
+        if not ids:
+            return "it holds no files"
+        more = f" and {len(ids) - n} more" if len(ids) > n else ""
+        return "known ids include " + ", ".join(repr(i) for i in ids[:n]) + more
 
 
 def read_pairs(pairs: str | os.PathLike, mesh_names: _Names, sketch_names: _Names) -> dict[Path, dict]:

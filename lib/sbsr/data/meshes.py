@@ -246,7 +246,10 @@ def load_mesh_file(path: str | os.PathLike, normalize: bool = True, repair: bool
             notes.append("re-oriented a closed mesh whose faces pointed inwards or were wound inconsistently")
     vertices = to_world(vertices, up)
     if normalize:
-        vertices = normalize_shapenet(vertices)
+        try:
+            vertices = normalize_shapenet(vertices)
+        except ValueError as exc:
+            raise MeshLoadError(f"{path}: {exc}") from exc
     for note in notes:
         if not note.startswith("merged"):  # merging parts is normal, not a repair
             warnings.warn(f"{path}: {note}", MeshRepairWarning, stacklevel=2)

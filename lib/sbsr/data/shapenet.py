@@ -9,7 +9,9 @@ Expected layout (the official ``ShapeNetCore.v2`` release, unzipped)::
       03636649/ ...                         lamp
 
 Meshes are loaded with trimesh (scenes merged), materials ignored, and normalised like ShapeNetCore v2
-(bounding-box centre at the origin, unit diagonal: a no-op on these files, applied for safety).
+(bounding-box centre at the origin, unit diagonal: a no-op on these files, applied for safety). Their axes
+are the book's world (+Y up, front -Z, :mod:`sbsr.shapes.orientation`): nothing is turned, and the camera's
+azimuth 0 sees the front, like AmateurSketch's 0-degree sketches.
 """
 
 from __future__ import annotations

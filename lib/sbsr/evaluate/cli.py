@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..data.meshes import DEFAULT_MAX_FACES, UP_AXES
 from ..retrieval.pipeline import PAPER_VIEWS
-from .run import METHOD_NAMES
+from .run import METHOD_NAMES, format_bytes, truncate_lines
 
 PER_SKETCH_PRINT_LIMIT = 50
 
@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("sbsr-evaluation"), help="output folder")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--cache", type=Path, default=None,
-                   help="cache folder for renders and features (default: the project's data/cache)")
+                   help="cache folder for renders and features (default: $XDG_CACHE_HOME/sbsr, else ~/.cache/sbsr; "
+                        "renders are keyed by file content, so the same mesh in any folder is rendered once)")
     p.add_argument("--up", default="y", choices=UP_AXES, help="orientation of the mesh files: y = ShapeNetCore v2 (+Y up, front -Z), z = Z up with front -Y, y-front+z = +Y up with front +Z")
     p.add_argument("--max-faces", type=int, default=DEFAULT_MAX_FACES,
                    help=f"simplify meshes with more faces (default {DEFAULT_MAX_FACES})")
@@ -101,7 +102,8 @@ def summary_lines(result, verbose: bool = True) -> list[str]:
         lines += [f"  {i.kind} {i.path or i.item_id}: {i.reason}" for i in result.skipped.items]
     if verbose and result.repaired_meshes:
         lines.append(f"{len(result.repaired_meshes)} mesh(es) repaired or simplified while reading:")
-        lines += [f"  {sid}: {'; '.join(notes)}" for sid, notes in list(result.repaired_meshes.items())[:20]]
+        lines += truncate_lines([f"  {sid}: {'; '.join(notes)}" for sid, notes in result.repaired_meshes.items()],
+                                20, indent="  ")
     if verbose:
         lines += [f"note: {w}" for w in result.warnings]
     return lines
@@ -141,4 +143,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {result.out / 'ranking.csv'}, {result.out / 'metrics.json'}, {result.out / 'report.html'} "
               f"in {t.get('total', 0):.1f} s (render {t.get('render', 0):.1f} s, encode {t.get('encode', 0):.1f} s; "
               f"features: {result.cache_stats.get('misses', 0)} encoded, {result.cache_stats.get('hits', 0)} cached)")
+        print(f"cache {result.cache_dir}: {format_bytes(result.cache_bytes)}")
     return 0

@@ -13,6 +13,7 @@ run, sketches may lack ground truth, progress bars, and the three output files.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import time
@@ -139,6 +140,8 @@ class EvaluationResult:
     warnings: list[str] = field(default_factory=list)  # about the settings (e.g. a mask not used)
     timings: dict[str, float] = field(default_factory=dict)
     cache_stats: dict = field(default_factory=dict)
+    cache_dir: Path | None = None    # renders and features of this run
+    cache_bytes: int = 0             # the cache folder's size after the run
     bootstrap: dict = field(default_factory=dict)  # n_boot and seed of the intervals
     k: int = 5
     out: Path | None = None
@@ -241,8 +244,15 @@ def render_gallery(split: RetrievalSplit, settings: RetrievalSettings, cache: Pa
             loaded.append(list(getattr(mesh, "metadata", {}).get("sbsr_notes", [])))
             return mesh
 
-        one = RetrievalSplit(name=split.name, category=split.category, source=split.source,
-                             shapes={sid: dataclasses.replace(rec, loader=load)})
+        cache_id = sid
+        if rec.path is not None and Path(rec.path).is_file():
+            # keyed by the file's bytes and the loading options, not by its folder or name
+            options = {k: v for k, v in rec.meta.items() if k != "bytes"}
+            content = f"sha256:{file_digest(Path(rec.path))}:{sorted(options.items())}"
+            rec = dataclasses.replace(rec, content_key=content)
+            cache_id = hashlib.sha256(content.encode()).hexdigest()[:16]
+        one = RetrievalSplit(name=split.name, category=split.category, source=CONTENT_SOURCE,
+                             shapes={cache_id: dataclasses.replace(rec, loader=load)})
         try:
             rows[sid] = one.views(azimuths, style=settings.view_style, elevation=elevation,
                                   cache=cache if cache is not None else False)[0]
@@ -273,12 +283,51 @@ def render_gallery(split: RetrievalSplit, settings: RetrievalSettings, cache: Pa
     return np.stack([rows[sid] for sid in split.shapes]), {s: n for s, n in notes.items() if n}
 
 
+def truncate_lines(lines: Sequence[str], limit: int = 20, indent: str = "") -> list[str]:
+    """The first ``limit`` lines, then ``"... and N more"`` when some were left out."""
+    lines = list(lines)
+    return lines[:limit] + ([f"{indent}... and {len(lines) - limit} more"] if len(lines) > limit else [])
+
+
+def user_cache_dir() -> Path:
+    """The evaluate command's default cache: ``$XDG_CACHE_HOME/sbsr``, else ``~/.cache/sbsr`` (the user's
+    data may live anywhere; the project's ``data/cache`` is for the book)."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base).expanduser() if base else Path.home() / ".cache") / "sbsr"
+
+
+def folder_bytes(folder: Path) -> int:
+    """Total size of the files under ``folder`` (0 when it does not exist)."""
+    folder = Path(folder)
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+
+
+def format_bytes(n: int) -> str:
+    """1234567 -> '1.2 MB'."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000.0
+    return f"{n:.1f} TB"
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+#: Cache folder (under ``views``) of renders keyed by mesh file content: the same file in any folder, under
+#: any name, is rendered once.
+CONTENT_SOURCE = "by-content"
+
+
 def _skip_lines(skipped: SkipLog, kind: str, limit: int = 20) -> str:
     items = [i for i in skipped.items if i.kind == kind]
-    lines = [f"{i.item_id}: {i.reason}" for i in items[:limit]]
-    if len(items) > limit:
-        lines.append(f"... and {len(items) - limit} more")
-    return "\n  ".join(lines) or "(no files)"
+    return "\n  ".join(truncate_lines([f"{i.item_id}: {i.reason}" for i in items], limit)) or "(no files)"
 
 
 def encode_framed(encoder, images: np.ndarray, framing, settings: RetrievalSettings, cache, bar=None) -> np.ndarray:
@@ -336,12 +385,11 @@ def evaluate_folders(
     ``encoder``: a registry name, ``"auto"`` or an :class:`~sbsr.encoders.Encoder`. ``method_name``: one of
     :data:`METHOD_NAMES` (None: ``full`` when a mask is available, else ``obb-augm4``). ``views``: azimuths in
     degrees at ``elevation``. ``cache_dir``: renders go to ``<cache_dir>/views``, features to
-    ``<cache_dir>/features`` (None: the project's ``data/cache``, or ``$SBSR_DATA_DIR/cache``). ``out``: folder
+    ``<cache_dir>/features`` (None: :func:`user_cache_dir`); renders are keyed by mesh file content. ``out``: folder
     for ``ranking.csv``, ``metrics.json`` and ``report.html`` (None: write nothing). ``progress``: True (tqdm),
     False, or a tqdm-like factory. Raises the errors of :func:`~sbsr.data.byo.open_folders` and
     :class:`EvaluationError`.
     """
-    from ..data.paths import cache_dir as default_cache_dir
     from ..encoders import FeatureCache
 
     if k < 1:
@@ -377,11 +425,11 @@ def evaluate_folders(
         raise EvaluationError(str(exc)) from exc
     timings["load encoder"] = time.perf_counter() - t
 
-    cache_root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    cache_root = Path(cache_dir).expanduser() if cache_dir is not None else user_cache_dir()
     t = time.perf_counter()
     view_cache = cache_root / "views"
     gallery, notes = render_gallery(split, settings, view_cache, progress,
-                                    notes_file=view_cache / "mesh-notes" / f"{split.source}.json")
+                                    notes_file=view_cache / "mesh-notes" / f"{CONTENT_SOURCE}.json")
     timings["render"] = time.perf_counter() - t
     if not split.sketches:
         raise EvaluationError(f"no sketch is left to rank:\n  {_skip_lines(split.skipped, 'sketch')}")
@@ -418,7 +466,8 @@ def evaluate_folders(
                               targets=targets, metrics=metrics, mesh_notes=notes, timings=timings,
                               cache_stats=feature_cache.stats.as_dict(), k=int(k), out=out_dir,
                               bootstrap={"n_boot": int(n_boot), "seed": int(seed)}, warnings=notes_on_settings,
-                              views=gallery, sketches=sketch_images)
+                              views=gallery, sketches=sketch_images, cache_dir=cache_root.resolve())
+    result.cache_bytes = folder_bytes(cache_root)
     timings["total"] = time.perf_counter() - t0
     if out_dir is not None:
         from .outputs import write_outputs

@@ -21,6 +21,7 @@ import numpy as np
 from .camera import Camera, matching_ortho_scale, paper_views, schlachter_views
 from .lines import KINDS, Polyline, draw_polylines, lines_image, mask_outline, visible_polylines
 from .mesh import MeshData, prepare_mesh
+from .messy import DEFECTS, messy
 from .natural import render_natural
 from .raster import Raster, rasterize
 from .shading import normal_map, part_map, shade
@@ -28,7 +29,7 @@ from .shading import normal_map, part_map, shade
 __all__ = [
     "Camera", "RenderResult", "Polyline", "MeshData", "Raster", "OUTPUTS", "BACKENDS",
     "render", "render_natural", "visible_polylines", "draw_polylines", "lines_image", "rasterize",
-    "prepare_mesh", "paper_views", "schlachter_views", "matching_ortho_scale", "mask_outline",
+    "prepare_mesh", "paper_views", "schlachter_views", "matching_ortho_scale", "mask_outline", "messy", "DEFECTS",
 ]
 
 OUTPUTS = ("rgb", "depth", "normals", "parts", "lines")
@@ -41,6 +42,7 @@ STYLE_DEFAULTS = {
     "outline": True,                # add the projected mask's boundary to the silhouettes
     "line_intensity": 1.0,          # ink of the strokes, 1 = black
     "bias_px": 3.0,                 # hidden-line depth tolerance, in pixel widths
+    "min_line_length": 0.0,         # drop chained lines shorter than this on screen (px; density control)
     "base_color": None,             # textureless material colour (default light grey)
     "part_colors": None,            # True or (P,3): colour each part
     "light_dir": None,              # camera-space direction towards the light
@@ -120,7 +122,7 @@ def render(mesh, camera: Camera | None = None, outputs=OUTPUTS, line_width: floa
         else:
             polylines = visible_polylines(data, camera, kinds=st["line_kinds"], crease_angle=st["crease_angle"],
                                           raster=raster, outline=st["outline"] and "silhouette" in st["line_kinds"],
-                                          bias_px=st["bias_px"])
+                                          bias_px=st["bias_px"], min_length=st["min_line_length"])
             ink = draw_polylines(polylines, camera.image_size, width=line_width, intensity=st["line_intensity"])
             lines = lines_image(ink)
     return RenderResult(rgb=rgb, depth=depth, normals=normals, parts=parts, lines=lines,

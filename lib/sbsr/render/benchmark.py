@@ -22,8 +22,11 @@ import time
 from typing import Callable, Sequence
 
 import numpy as np
+import pandas as pd
 
 from . import Camera, prepare_mesh, render, render_natural
+from .blender import blender_available, render_lines_blender
+from .messy import DEFECTS, messy
 
 #: Outputs timed one by one, then every output in one call ("all") and the natural-image composite.
 SINGLE_OUTPUTS = ("rgb", "depth", "normals", "parts", "lines")
@@ -147,3 +150,51 @@ def format_benchmark(result: dict) -> str:
     if result.get("blender") == "not on PATH":
         lines.append("blender: not on PATH, Freestyle backend not timed")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------- messy meshes
+def line_iou(a: np.ndarray, b: np.ndarray, threshold: int = 128) -> float:
+    """Intersection over union of the line pixels (value < ``threshold``) of two lines images (1 when both
+    are empty)."""
+    la, lb = np.asarray(a) < threshold, np.asarray(b) < threshold
+    union = int((la | lb).sum())
+    return float((la & lb).sum() / union) if union else 1.0
+
+
+def messy_lines_study(shapes, azimuths: Sequence[float] = (0.0, 30.0, 75.0), defects=None, seed: int = 0,
+                      image_size: int = 224, blender: bool | None = None, keep_images: bool = False,
+                      progress: Callable | None = None):
+    """Line renderings of clean meshes against the same meshes with real-mesh defects
+    (:func:`sbsr.render.messy.messy`), one defect at a time and all together.
+
+    Returns ``(table, images)``: one row per (shape, azimuth, defect) with the line-pixel IoU against the
+    clean NumPy rendering, the seconds of the messy render, and with Blender on PATH (``blender=None``) or
+    when asked, the IoU of Freestyle's rendering of the messy mesh against the clean NumPy one;
+    ``images[(shape_id, azimuth, defect)]`` = (clean, messy[, freestyle]) when ``keep_images``.
+    """
+    defects = tuple(DEFECTS if defects is None else defects)
+    cases = [(d,) for d in defects] + ([defects] if len(defects) > 1 else [])
+    use_blender = blender_available() if blender is None else bool(blender)
+    rows, images = [], {}
+    jobs = [(shape, az) for shape in shapes for az in azimuths]
+    for shape, az in (progress(jobs, desc="messy meshes") if progress is not None else jobs):
+        sid = getattr(shape, "shape_id", "mesh")
+        cam = Camera(azimuth=az, image_size=image_size)
+        clean = render(shape, cam, outputs=("lines",)).lines
+        for case in cases:
+            bad = messy(shape, seed=seed, defects=case)
+            t0 = time.perf_counter()
+            lines = render(bad, cam, outputs=("lines",)).lines
+            elapsed = time.perf_counter() - t0
+            name = case[0] if len(case) == 1 else "all"
+            row = {"shape": sid, "azimuth": az, "defect": name, "faces clean": len(shape.faces),
+                   "faces messy": len(bad.faces), "IoU numpy": line_iou(clean, lines), "s per view": elapsed}
+            kept = [clean, lines]
+            if use_blender:
+                freestyle = render_lines_blender(prepare_mesh(bad), cam)
+                row["IoU freestyle"] = line_iou(clean, freestyle)
+                kept.append(freestyle)
+            rows.append(row)
+            if keep_images:
+                images[(sid, az, name)] = tuple(kept)
+    return pd.DataFrame(rows), images

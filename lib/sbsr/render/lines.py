@@ -47,12 +47,16 @@ def _classify_edges(raster: Raster, kinds: Sequence[str], crease_angle: float):
     data = raster.mesh
     f0, f1 = data.edge_faces[:, 0], data.edge_faces[:, 1]
     border = f1 < 0
-    fr0 = raster.front[f0]
-    fr1 = np.where(border, fr0, raster.front[np.maximum(f1, 0)])
-    silhouette = ~border & (fr0 != fr1)
+    # a sliver faces like its proxy; a face wound against its neighbour faces the other way: compare it
+    # as if it were turned
+    front = raster.front[np.maximum(data.face_proxy, 0)] ^ data.face_proxy_flip
+    fr0 = front[f0]
+    fr1 = np.where(border, fr0, front[np.maximum(f1, 0)] ^ data.edge_flipped)
+    silhouette = ~border & (fr0 != fr1) & data.edge_reliable   # a sliver's facing is noise
     crease = ~border & ((data.dihedral > crease_angle) | data.edge_nonmanifold) & ~silhouette
     if data.closed:
-        crease &= fr0 | fr1          # creases between two back faces of a closed mesh are never visible
+        # creases between two back faces of a closed mesh are never visible (facing after re-orientation)
+        crease &= (fr0 ^ data.face_flip[f0]) | (fr1 ^ data.face_flip[f0])
     code = np.full(len(f0), -1, dtype=np.int64)
     if "crease" in kinds:
         code[crease] = 1
@@ -60,6 +64,7 @@ def _classify_edges(raster: Raster, kinds: Sequence[str], crease_angle: float):
         code[border] = 2
     if "silhouette" in kinds:
         code[silhouette] = 0
+    code[border & data.face_dangling[f0]] = -1        # the loose borders of fins
     sel = np.flatnonzero(code >= 0)
     return sel, code[sel]
 
@@ -118,13 +123,15 @@ def _chain(node_a: np.ndarray, node_b: np.ndarray, group: np.ndarray) -> list[li
 
 def visible_polylines(mesh, camera: Camera, kinds=KINDS, crease_angle: float = 30.0, *,
                       raster: Raster | None = None, outline: bool = False, bias_px: float = 3.0,
-                      sample_step: float = 0.5, max_gap: int = 2) -> list[Polyline]:
+                      sample_step: float = 0.5, max_gap: int = 2, min_length: float = 0.0) -> list[Polyline]:
     """Visible silhouette / crease / border lines of ``mesh`` seen from ``camera`` (thesis §4.2.3.1).
 
     ``raster`` reuses a z-buffer of the same view; ``outline`` adds the parts of the projected mask's
     boundary that no visible mesh edge draws as silhouette polylines (:func:`mask_outline`); ``bias_px`` is the depth tolerance of the hidden-line test, in units of the
     width of one pixel at the sample's depth; ``sample_step`` the sampling step along edges in pixels;
-    ``max_gap`` closes hidden gaps of up to that many samples inside visible edges (z-buffer noise).
+    ``max_gap`` closes hidden gaps of up to that many samples inside visible edges (z-buffer noise);
+    ``min_length`` (pixels) drops chained polylines shorter than that on screen, Freestyle's density control
+    for finely tessellated parts (knobs, grilles: many tiny feature edges; 0 keeps everything).
     """
     kinds = tuple(kinds)
     unknown = set(kinds) - set(KINDS)
@@ -146,7 +153,14 @@ def visible_polylines(mesh, camera: Camera, kinds=KINDS, crease_angle: float = 3
         boundary = (mask8 > ndimage.minimum_filter(mask8, size=3, mode="nearest")).view(bool)
         if np.any(boundary & ~covered):
             polylines.extend(mask_outline(raster, covered=covered))
+    if min_length > 0:
+        polylines = [p for p in polylines if projected_length(p) >= min_length]
     return polylines
+
+
+def projected_length(line: Polyline) -> float:
+    """Length of a polyline on screen, in pixels."""
+    return float(np.linalg.norm(np.diff(line.points, axis=0), axis=1).sum()) if len(line.points) > 1 else 0.0
 
 
 def _edge_polylines(raster, camera, sel, code, bias_px, sample_step, max_gap, covered) -> list[Polyline]:
@@ -175,8 +189,9 @@ def _edge_polylines(raster, camera, sel, code, bias_px, sample_step, max_gap, co
     row = np.clip(np.floor(np.nan_to_num(xy[:, 1])), 0, size - 1).astype(np.int64)
     far3 = ndimage.maximum_filter(raster.depth, size=3, mode="constant", cval=np.inf)
     bias = bias_px * np.asarray(camera.pixel_size(np.maximum(depth, 1e-9)))
+    group = data.face_group
     face_here = raster.face[row, col]
-    own = (face_here >= 0) & ((face_here == ef[owner, 0]) | (face_here == ef[owner, 1]))
+    own = (face_here >= 0) & ((group[face_here] == ef[owner, 0]) | (group[face_here] == ef[owner, 1]))
     vis = inside & ((far3[row, col] >= depth - bias) | own)
     if max_gap > 0:
         vis = _gap_close(vis, owner, max_gap) & inside

@@ -11,9 +11,16 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 _CACHE: "OrderedDict[str, MeshData]" = OrderedDict()
 _CACHE_SIZE = 64
+#: A face whose height (over its longest edge) is below this fraction of the mesh's bounding-box diagonal
+#: is a sliver: its normal is noise once coordinates are rounded to float32 (relative precision 6e-8), as
+#: in mesh files, so it takes a neighbour's normal (:func:`_sliver_proxies`). The thinnest procedural
+#: faces are 9e-7 high.
+SLIVER_HEIGHT = 2e-7
 _LOCK = threading.Lock()
 
 
@@ -26,6 +33,13 @@ class MeshData:
     (one face). Edges shared by more than two faces (parts meeting along an edge) keep their first two
     faces and are flagged in ``edge_nonmanifold``. ``closed`` is True when no edge is a border, i.e. the
     mesh is a union of closed surfaces, so back faces can never be seen.
+
+    Robustness to real-mesh defects, all no-ops on a clean, consistently wound mesh: faces repeating the
+    welded vertices of an earlier one of the same part (duplicates, double-sided copies) are left out of the topology;
+    ``dihedral`` uses locally consistent (unoriented) normals, so a flipped face makes neither a crease
+    nor a silhouette; sliver faces (height below ``SLIVER_HEIGHT`` of the diagonal) take the normal and facing of
+    a neighbour that continues their surface; a non-manifold edge is a crease unless the surface runs flat across it (fins, interior
+    faces); ``closed`` also needs consistent winding (otherwise both sides are rasterised).
     """
 
     vertices: np.ndarray        # (V,3) float64
@@ -39,6 +53,17 @@ class MeshData:
                                 # edges of degenerate faces)
     closed: bool
     key: str
+    edge_flipped: np.ndarray    # (E,) bool, the edge's two faces are wound inconsistently (one is flipped)
+    edge_reliable: np.ndarray   # (E,) bool, both faces have a normal to trust (their own or a proxy's)
+    face_proxy: np.ndarray      # (F,) int64, the face whose normal and facing stand for this one: itself,
+                                # for a sliver a coplanar neighbour, -1 for a sliver without one
+    face_proxy_flip: np.ndarray  # (F,) bool, the proxy is wound against this face
+    face_dangling: np.ndarray   # (F,) bool, an open sheet hanging on an edge of the surface (a fin): its
+                                # border edges are not drawn
+    face_flip: np.ndarray       # (F,) bool, the face is wound inwards: turn it to face out (a closed mesh
+                                # with inconsistent winding, re-oriented body by body)
+    face_group: np.ndarray      # (F,) int64, the face that stands for this one in the edge topology (itself,
+                                # or an earlier face of its part over the same welded vertices)
 
 
 def _mesh_key(vertices: np.ndarray, faces: np.ndarray, part_ids: np.ndarray | None) -> str:
@@ -80,7 +105,9 @@ def prepare_mesh(mesh) -> MeshData:
     vertices, faces = vertices.copy(), faces.copy()
     part_ids = None if part_ids is None else part_ids.copy()
     data = _build(vertices, faces, part_ids, key)
-    for arr in (data.vertices, data.faces, data.part_ids, data.face_normals, data.edges, data.edge_faces):
+    for arr in (data.vertices, data.faces, data.part_ids, data.face_normals, data.edges, data.edge_faces,
+                data.edge_flipped, data.edge_reliable, data.face_group, data.face_proxy, data.face_proxy_flip,
+                data.face_flip, data.face_dangling):
         arr.setflags(write=False)
     with _LOCK:
         _CACHE[key] = data
@@ -97,11 +124,19 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
         empty = np.zeros((0, 2), dtype=np.int64)
         return MeshData(vertices=vertices, faces=faces.reshape(0, 3), part_ids=part_ids,
                         face_normals=np.zeros((0, 3)), edges=empty, edge_faces=empty,
-                        edge_nonmanifold=np.zeros(0, bool), dihedral=np.zeros(0), closed=False, key=key)
+                        edge_nonmanifold=np.zeros(0, bool), dihedral=np.zeros(0), closed=False, key=key,
+                        edge_flipped=np.zeros(0, bool), edge_reliable=np.zeros(0, bool),
+                        face_proxy=np.zeros(0, np.int64), face_proxy_flip=np.zeros(0, bool),
+                        face_flip=np.zeros(0, bool), face_dangling=np.zeros(0, bool),
+                        face_group=np.zeros(0, np.int64))
     tri = vertices[faces]
     normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     norm = np.linalg.norm(normals, axis=1, keepdims=True)
     normals = np.divide(normals, norm, out=np.zeros_like(normals), where=norm > 0)
+    # slivers: a face whose height is tiny has an unreliable normal
+    longest = np.sqrt(np.max(np.sum((tri - tri[:, [1, 2, 0]]) ** 2, axis=2), axis=1))
+    diagonal = float(np.linalg.norm(np.ptp(vertices[np.unique(faces)], axis=0)))
+    reliable = norm[:, 0] > SLIVER_HEIGHT * diagonal * longest
 
     # Weld coincident vertices (relative tolerance) so that edge adjacency ignores duplicated vertices.
     if len(vertices):
@@ -112,9 +147,16 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
     else:
         first = weld = np.zeros(0, dtype=np.int64)
     wf = weld[faces]                                             # faces in welded ids
+    # Faces of one part over the same three welded vertices (duplicates, double-sided opposite copies)
+    # count once in the topology: the first of them. They are still rasterised.
+    sorted_wf = np.ascontiguousarray(np.concatenate([np.sort(wf, axis=1), part_ids[:, None]], axis=1))
+    _, first_face, group_of = np.unique(sorted_wf.view(np.dtype((np.void, 32))).reshape(-1), return_index=True,
+                                        return_inverse=True)
+    face_group = first_face[group_of.reshape(-1)].astype(np.int64)
+    topo = face_group == np.arange(n_faces)
     half = np.stack([wf[:, [0, 1]], wf[:, [1, 2]], wf[:, [2, 0]]], axis=1).reshape(-1, 2)
     half_face = np.repeat(np.arange(n_faces), 3)
-    valid = half[:, 0] != half[:, 1]                             # drop edges collapsed by welding
+    valid = (half[:, 0] != half[:, 1]) & topo[half_face]         # drop edges collapsed by welding
     half, half_face = half[valid], half_face[valid]
     und = np.sort(half, axis=1)
     n_weld = int(weld.max()) + 1 if len(weld) else 1
@@ -124,15 +166,40 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
     starts = np.flatnonzero(np.r_[True, code_sorted[1:] != code_sorted[:-1]])
     counts = np.diff(np.r_[starts, len(code_sorted)])
     edges_w = und[order[starts]]
-    f0 = half_face[order[starts]]
-    f1 = np.where(counts >= 2, half_face[order[np.minimum(starts + 1, len(order) - 1)]], -1)
+    h0 = order[starts]
+    h1 = order[np.minimum(starts + 1, len(order) - 1)]
+    f0 = half_face[h0]
+    f1 = np.where(counts >= 2, half_face[h1], -1)
+    # Two faces wound consistently run through their shared edge in opposite directions; otherwise one
+    # of them is flipped relative to the other and its normal is turned for the angle (and the
+    # silhouette test): creases are decided on unoriented, locally consistent normals.
+    flipped = (counts >= 2) & (half[h0, 0] == half[h1, 0])
     edge_faces = np.stack([f0, f1], axis=1) if len(starts) else np.zeros((0, 2), dtype=np.int64)
-    n0, n1 = normals[f0], normals[np.maximum(f1, 0)]
-    # borders and edges of degenerate (zero-area) faces get no dihedral angle, so no false creases
-    has_angle = (f1 >= 0) & np.any(n0 != 0, axis=1) & np.any(n1 != 0, axis=1)
+    proxy, proxy_flip = _sliver_proxies(vertices, first, wf, reliable, code_sorted[starts], n_weld, edge_faces,
+                                        flipped)
+    ok = proxy >= 0
+    sign = np.where(proxy_flip, -1.0, 1.0)[:, None]
+    eff_normals = np.where(ok[:, None], normals[np.maximum(proxy, 0)] * sign, 0.0)
+    n0 = eff_normals[f0]
+    n1 = eff_normals[np.maximum(f1, 0)] * np.where(flipped, -1.0, 1.0)[:, None]
+    # borders and edges of degenerate (zero-area) or sliver faces without a proxy get no dihedral angle
+    has_angle = (f1 >= 0) & np.any(n0 != 0, axis=1) & np.any(n1 != 0, axis=1) & ok[f0] & ok[np.maximum(f1, 0)]
     cosang = np.where(has_angle, np.einsum("ij,ij->i", n0, n1), 1.0)
     dihedral = np.degrees(np.arccos(np.clip(cosang, -1.0, 1.0)))
+    nonmanifold = counts > 2
+    if np.any(nonmanifold):
+        dihedral, nonmanifold = _nonmanifold_edges(vertices, first, wf, edges_w, half_face, order, starts,
+                                                   counts, normals, part_ids, dihedral, nonmanifold)
+        dangling = _dangling_sheets(half, half_face, order, starts, counts, eff_normals, edge_faces, flipped,
+                                    dihedral, nonmanifold, n_faces)
+    else:
+        dangling = np.zeros(n_faces, dtype=bool)
     edges = first[edges_w] if len(edges_w) else np.zeros((0, 2), dtype=np.int64)
+    face_flip = np.zeros(n_faces, dtype=bool)
+    closed = bool(len(counts)) and bool(np.all(counts >= 2))
+    if closed and np.any(flipped):
+        face_flip, closed = _consistent_outward(vertices, faces, wf, face_group, edge_faces[counts == 2],
+                                                flipped[counts == 2], n_faces)
     return MeshData(
         vertices=vertices,
         faces=faces,
@@ -140,8 +207,153 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
         face_normals=normals,
         edges=edges.astype(np.int64),
         edge_faces=edge_faces.astype(np.int64),
-        edge_nonmanifold=counts > 2,
+        edge_nonmanifold=nonmanifold,
         dihedral=dihedral,
-        closed=bool(len(counts)) and bool(np.all(counts >= 2)),
+        closed=closed,
         key=key,
+        edge_flipped=flipped,
+        edge_reliable=ok[f0] & ((f1 < 0) | ok[np.maximum(f1, 0)]),
+        face_proxy=proxy,
+        face_proxy_flip=proxy_flip,
+        face_flip=face_flip,
+        face_group=face_group,
+        face_dangling=dangling[face_group],
     )
+
+
+def _nonmanifold_edges(vertices, first, wf, edges_w, half_face, order, starts, counts, normals, part_ids,
+                       dihedral, nonmanifold):
+    """Edges with more than two faces: a crease (closed parts meeting along an edge, as before) unless a
+    dangling sheet hangs on a flat surface: the faces all belong to one part, their number is odd (every
+    closed surface through an edge brings two faces, so an odd count means an open sheet, a fin or an
+    interior face) and two of them are coplanar and lie on opposite sides of the edge (the surface runs
+    flat across it). Seams between closed parts are kept: the line renderings the shipped models were
+    trained on draw them."""
+    dihedral = dihedral.copy()
+    nonmanifold = nonmanifold.copy()
+    for e in np.flatnonzero(nonmanifold):
+        hs = order[starts[e]:starts[e] + counts[e]]
+        fs = half_face[hs]
+        if len(np.unique(part_ids[fs])) > 1 or len(fs) % 2 == 0:
+            continue
+        a, b = vertices[first[edges_w[e]]]
+        axis = (b - a) / max(np.linalg.norm(b - a), 1e-300)
+        c = vertices[first[wf[fs]]].mean(axis=1) - a               # the faces' centroids, off the edge
+        sides = c - np.outer(c @ axis, axis)
+        n = normals[fs]
+        coplanar = np.abs(n @ n.T) > np.cos(np.radians(1.0))
+        opposite = (sides @ sides.T) < 0
+        if np.any(np.triu(coplanar & opposite, 1)):
+            nonmanifold[e] = False
+            dihedral[e] = 0.0
+    return dihedral, nonmanifold
+
+
+def _dangling_sheets(half, half_face, order, starts, counts, eff_normals, edge_faces, flipped, dihedral,
+                     nonmanifold, n_faces):
+    """Faces of open sheets hanging on a surface edge (fins). At an edge with an odd number (>= 3) of faces,
+    the faces that have a border edge are dangling sheets when exactly two faces without one remain: the
+    edge is then decided on those two (crease or not, as a manifold edge), and the sheets are marked so that
+    their borders are not drawn. Updates ``edge_faces``, ``flipped``, ``dihedral`` and ``nonmanifold`` in
+    place; returns the dangling faces."""
+    dangling = np.zeros(n_faces, dtype=bool)
+    border = counts == 1
+    has_border = np.zeros(n_faces, dtype=bool)
+    has_border[half_face[order[starts[border]]]] = True
+    for e in np.flatnonzero((counts >= 3) & (counts % 2 == 1)):
+        hs = order[starts[e]:starts[e] + counts[e]]
+        sheet = has_border[half_face[hs]]
+        if sheet.all() or (~sheet).sum() != 2:
+            continue
+        dangling[half_face[hs[sheet]]] = True
+        h0, h1 = hs[~sheet]
+        f0, f1 = half_face[h0], half_face[h1]
+        flip = bool(half[h0, 0] == half[h1, 0])
+        n0, n1 = eff_normals[f0], eff_normals[f1] * (-1.0 if flip else 1.0)
+        edge_faces[e] = (f0, f1)
+        flipped[e] = flip
+        ok = np.any(n0 != 0) and np.any(n1 != 0)
+        dihedral[e] = float(np.degrees(np.arccos(np.clip(np.dot(n0, n1), -1.0, 1.0)))) if ok else 0.0
+        nonmanifold[e] = False
+    return dangling
+
+
+def _sliver_proxies(vertices, first, wf, reliable, edge_codes, n_weld, edge_faces, flipped):
+    """For every face, the face whose normal and facing stand for it (see :class:`MeshData`).
+
+    A sliver is, up to rounding, its longest edge run twice: its two shorter edges lie along the longest
+    one, so the faces across them continue the surface that the sliver's longest edge borders. Its proxy
+    is the first face with a trustworthy normal across one of its two shorter edges (with the relative
+    winding of that edge); a sliver with only slivers there has none (-1).
+    """
+    n_faces = len(wf)
+    proxy = np.where(reliable, np.arange(n_faces), -1).astype(np.int64)
+    proxy_flip = np.zeros(n_faces, dtype=bool)
+    cand = np.flatnonzero(~reliable)
+    w = wf[cand]
+    cand, w = cand[(w[:, 0] != w[:, 1]) & (w[:, 1] != w[:, 2]) & (w[:, 0] != w[:, 2])], \
+        w[(w[:, 0] != w[:, 1]) & (w[:, 1] != w[:, 2]) & (w[:, 0] != w[:, 2])]
+    if len(cand) == 0 or len(edge_codes) == 0:
+        return proxy, proxy_flip
+    pts = vertices[first[w]]                                        # (S,3,3)
+    lengths = np.linalg.norm(pts[:, [1, 2, 0]] - pts, axis=2)       # edge k runs from corner k to k+1
+    longest = np.argmax(lengths, axis=1)
+    for step in (1, 2):                                             # the two shorter edges, in order
+        k = (longest + step) % 3
+        a, b = w[np.arange(len(w)), k], w[np.arange(len(w)), (k + 1) % 3]
+        code = np.minimum(a, b) * n_weld + np.maximum(a, b)
+        e = np.minimum(np.searchsorted(edge_codes, code), len(edge_codes) - 1)
+        found = edge_codes[e] == code
+        other = np.where(edge_faces[e, 0] == cand, edge_faces[e, 1], edge_faces[e, 0])
+        take = found & (other >= 0) & reliable[np.maximum(other, 0)] & (proxy[cand] < 0)
+        proxy[cand[take]] = other[take]
+        proxy_flip[cand[take]] = flipped[e[take]]
+    return proxy, proxy_flip
+
+
+def _consistent_outward(vertices, faces, wf, face_group, pairs, pair_flipped, n_faces):
+    """Per-face flips that wind a closed mesh consistently and outwards, body by body (connected
+    components over manifold edges; a body's winding is made consistent by walking the face graph, then
+    turned outwards when its signed volume is negative). Returns ``(face_flip, closed)``, ``closed`` False
+    when a body cannot be wound consistently (non-orientable, or non-manifold edges in the way)."""
+    n = n_faces
+    graph = coo_matrix((np.ones(2 * len(pairs)), (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
+                       shape=(n, n)).tocsr()
+    n_comp, label = connected_components(graph, directed=False)
+    pair_key = np.sort(pairs, axis=1) @ np.array([n, 1])
+    key_order = np.argsort(pair_key)
+    flip = np.zeros(n, dtype=bool)
+    seen = np.zeros(n_comp, dtype=bool)
+    for root in range(n):
+        if seen[label[root]]:
+            continue
+        seen[label[root]] = True
+        order, pred = breadth_first_order(graph, root, directed=False, return_predecessors=True)
+        child = order[1:].astype(np.int64)
+        parent = pred[child]
+        key = np.minimum(child, parent) * n + np.maximum(child, parent)
+        step = pair_flipped[key_order[np.searchsorted(pair_key[key_order], key)]]
+        flip_list = flip.tolist()
+        for f, p, s in zip(child.tolist(), parent.tolist(), step.tolist()):
+            flip_list[f] = flip_list[p] ^ s
+        flip = np.asarray(flip_list, dtype=bool)
+    # consistent everywhere?
+    if np.any(flip[pairs[:, 0]] ^ flip[pairs[:, 1]] ^ pair_flipped):
+        return np.zeros(n, dtype=bool), False
+    tri = vertices[faces]
+    vol = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])) * np.where(flip, -1.0, 1.0)
+    topo = face_group == np.arange(n)
+    body_vol = np.bincount(label, weights=np.where(topo, vol, 0.0), minlength=n_comp)
+    flip ^= body_vol[label] < 0
+    flip = flip[face_group] ^ _winding_differs(wf, face_group)
+    return flip, True
+
+
+def _winding_differs(faces, face_group):
+    """Whether each face is wound against the face that stands for it in the topology (double-sided
+    copies): an even permutation of its representative's vertices is the same winding."""
+    rep = faces[face_group]
+    same = np.zeros(len(faces), dtype=bool)
+    for shift in range(3):
+        same |= np.all(np.roll(rep, shift, axis=1) == faces, axis=1)
+    return ~same

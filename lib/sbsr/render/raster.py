@@ -129,7 +129,7 @@ def rasterize(mesh, camera: Camera, cull_backfaces: bool | None = None) -> Raste
     if cull_backfaces is None:
         cull_backfaces = data.closed
     if cull_backfaces:
-        ok &= front
+        ok &= front ^ data.face_flip          # faces wound inwards face out once turned
     idx = np.flatnonzero(ok)
     if len(idx) == 0:
         return Raster(camera, data, depth_buf.reshape(size, size), face_buf.reshape(size, size),
