@@ -571,7 +571,7 @@ for case in cases:
     else:
         grid.append(np.full_like(clean_img, 255))
         titles.append("Freestyle: no Blender here")
-gallery.image_grid(grid, titles=titles, ncols=3, crop=False,
+gallery.gallery_grid(grid, titles=titles, ncols=3, crop=False,
                    title=f"{example_sid} at azimuth {example_az:g}°: clean, messy (NumPy renderer), messy (Freestyle)").show()
 
 # %%
