@@ -153,7 +153,35 @@
   }
 
   // ---- the encoder tap: convolutions with folded batch norm ---------------------------------------------
+  function conv3x3(inp, C, H, W, op, wts, addTo) {  // stride 1, pad 1: the nine taps fused over a padded plane
+    var O = op.cout, Wp = W + 2, Hp = H + 2, P = Hp * Wp, n = H * Wp - 2, HW = H * W, c, o, i, y, x;
+    var pad = new Float64Array(C * P);
+    for (c = 0; c < C; c++) for (y = 0; y < H; y++) for (x = 0; x < W; x++) pad[c * P + (y + 1) * Wp + x + 1] = inp[c * HW + y * W + x];
+    var acc = new Float64Array(H * Wp), out = new Float64Array(O * HW);
+    for (o = 0; o < O; o++) {
+      acc.fill(0);
+      for (c = 0; c < C; c++) {
+        var wo = op.w + (o * C + c) * 9, b = c * P;
+        var w0 = wts[wo], w1 = wts[wo + 1], w2 = wts[wo + 2], w3 = wts[wo + 3], w4 = wts[wo + 4], w5 = wts[wo + 5],
+          w6 = wts[wo + 6], w7 = wts[wo + 7], w8 = wts[wo + 8], r1 = b + Wp, r2 = b + 2 * Wp;
+        for (i = 0; i < n; i++) {
+          acc[i] += w0 * pad[b + i] + w1 * pad[b + i + 1] + w2 * pad[b + i + 2]
+            + w3 * pad[r1 + i] + w4 * pad[r1 + i + 1] + w5 * pad[r1 + i + 2]
+            + w6 * pad[r2 + i] + w7 * pad[r2 + i + 1] + w8 * pad[r2 + i + 2];
+        }
+      }
+      var bias = wts[op.b + o], ob = o * HW;
+      for (y = 0; y < H; y++) for (x = 0; x < W; x++) {
+        var v = acc[y * Wp + x] + bias;
+        if (addTo) v += addTo[ob + y * W + x];
+        out[ob + y * W + x] = op.relu && v < 0 ? 0 : v;
+      }
+    }
+    return { data: out, C: O, H: H, W: W };
+  }
+
   function conv(inp, C, H, W, op, wts, addTo) {
+    if (op.k === 3 && op.stride === 1 && op.pad === 1) return conv3x3(inp, C, H, W, op, wts, addTo);
     var k = op.k, s = op.stride, p = op.pad, O = op.cout;
     var Ho = Math.floor((H + 2 * p - k) / s) + 1, Wo = Math.floor((W + 2 * p - k) / s) + 1, HW = Ho * Wo;
     var out = new Float64Array(O * HW);
@@ -341,11 +369,11 @@
       var list = el("ol", { class: "sbsr-websearch-list" });
       res.shape_ids.forEach(function (sid, i) {
         var info = model.galleries[res.gallery].info, li = el("li", { class: "sbsr-websearch-hit" });
-        var img = el("img", { alt: sid + " at " + res.azimuths[i] + "°", width: "96", height: "96",
+        var img = el("img", { alt: sid + " at " + res.azimuths[i] + "\u00b0", width: "96", height: "96",
           src: "data:image/png;base64," + info.thumbs[res.indices[i]][res.best_views[i]] });
         li.appendChild(img);
         li.appendChild(el("span", { class: "sbsr-websearch-id" }, sid));
-        li.appendChild(el("span", {}, " view " + res.azimuths[i] + "°, distance " + res.distances[i].toFixed(5)));
+        li.appendChild(el("span", {}, " view " + res.azimuths[i] + "\u00b0, distance " + res.distances[i].toFixed(5)));
         list.appendChild(li);
       });
       results.appendChild(list);
