@@ -282,6 +282,44 @@ PNG), and your browser ranks the test gallery with the full method. Loading the 
 """
 
 
+#: Strokes the browser test and benchmark draw, as polylines in fractions of the canvas (a chair's side view).
+DEMO_STROKES = (((0.32, 0.15), (0.33, 0.85)), ((0.33, 0.55), (0.70, 0.55), (0.71, 0.85)),
+                ((0.32, 0.15), (0.45, 0.18), (0.46, 0.55)))
+
+
+def draw_on_page(page, strokes=DEMO_STROKES, selector: str = "canvas.sbsr-websearch-canvas") -> int:
+    """Draw ``strokes`` with the mouse on the panel's canvas of a Playwright ``page``; returns the number drawn
+    (the panel ranks after each one: wait for ``sbsrWebsearch.count`` to reach it)."""
+    box = page.locator(selector).first.bounding_box()
+    if box is None:
+        raise RuntimeError(f"{selector} is not visible on {page.url}")
+
+    def at(pt):
+        return box["x"] + pt[0] * box["width"], box["y"] + pt[1] * box["height"]
+
+    for stroke in strokes:
+        page.mouse.move(*at(stroke[0]))
+        page.mouse.down()
+        for pt in stroke[1:]:
+            page.mouse.move(*at(pt), steps=6)
+        page.mouse.up()
+    return len(strokes)
+
+
+def standalone_page(root: str | os.PathLike, folder: str | os.PathLike, k: int = 5) -> Path:
+    """A minimal HTML page with the panel (for the benchmark): ``<folder>/index.html`` beside a ``_static``."""
+    folder = Path(folder)
+    static = folder / "_static"
+    if install(root, static) is None:
+        raise FileNotFoundError(f"{Path(root) / 'data' / 'cache' / 'websearch' / DATA_FILE} is missing: run "
+                                "`python -m sbsr.book.websearch` (or build the book) first")
+    (static / "plotly.min.js").write_text("/* the panel finds _static/ through this script's URL */\n")
+    page = folder / "index.html"
+    page.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"><script src="_static/plotly.min.js"></script>'
+                    f"</head><body>{panel_html(k)}</body></html>\n", encoding="utf-8")
+    return page
+
+
 def panel_html(k: int = 5, gallery: str = "chair") -> str:
     """HTML for a notebook cell: the drawing canvas and result list, filled by ``websearch.js`` in the book."""
     return PANEL_HTML.format(k=int(k), gallery=gallery, static_dir=STATIC_DIR, data=DATA_FILE, runtime=RUNTIME_FILE)
