@@ -10,7 +10,7 @@ def test_live_draws_initial_state_and_updates_in_place(monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda *a, **kw: shown.append(a[0]) or DisplayHandle("h"))
     monkeypatch.setattr(DisplayHandle, "update", lambda self, *a, **kw: updates.append(a[0]))
     knob = widgets.IntSlider(value=2, min=0, max=5)
-    assert live(lambda n: (f"n={n}", n * n), n=knob) is None
+    assert live(lambda n: (f"n={n}", n * n), static=False, n=knob) is None
     assert shown[1:] == ["n=2", 4]
     knob.value = 3
     assert updates == ["n=3", 9]
@@ -26,7 +26,8 @@ def test_plotly_figures_are_shown_as_raw_bundles(monkeypatch):
 
     calls = []
     monkeypatch.setattr("IPython.display.display", lambda *a, **kw: calls.append((a, kw)) or DisplayHandle("h"))
-    live(lambda k: go.Figure(go.Bar(y=[k])), k=widgets.IntSlider(value=1))
+    live(lambda k: go.Figure(go.Bar(y=[k])), k=widgets.IntSlider(value=1))  # 101 states: no automatic twin
+    assert len(calls) == 2
     (bundle,), kw = calls[1]
     assert kw == {"display_id": True, "raw": True}
     assert "Plotly.newPlot" in bundle["text/html"] and "application/vnd.plotly.v1+json" in bundle
@@ -68,3 +69,13 @@ def test_live_with_static_adds_the_twin(monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda *a, **kw: shown.append(a[0]) or DisplayHandle("h"))
     live(lambda n: n, static=True, n=widgets.Dropdown(options=[1, 2], value=1))
     assert "sbsr-twin" in shown[-1].data and len(shown) == 3
+
+
+def test_live_adds_a_twin_by_itself_only_for_a_few_discrete_states(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *a, **kw: shown.append(a[0]) or DisplayHandle("h"))
+    live(lambda metric: metric, metric=widgets.ToggleButtons(options=["acc@1", "acc@5"]))  # 2 states: a twin
+    assert "sbsr-twin" in shown[-1].data
+    shown.clear()
+    live(lambda s: s, s=widgets.FloatSlider(value=0.5))  # continuous: none
+    assert len(shown) == 2 and not any("sbsr-twin" in str(getattr(x, "data", x)) for x in shown)

@@ -27,6 +27,7 @@ import uuid
 from typing import Any, Callable
 
 MAX_STATES = 64  # precomputed states per twin (every state is stored in the page)
+AUTO_STATES = 12  # static=None: a twin when every knob is discrete and there are at most this many states
 
 
 def _displayable(obj):
@@ -159,7 +160,9 @@ def _initial_index(vals: list, value) -> int:
 def live(make: Callable[..., Any], static: bool | dict | None = None, **knobs) -> None:
     """Display ``knobs`` (ipywidgets with a ``value``) and ``make(**values)``; redraw on every change.
 
-    ``static``: ``True`` or ``{knob: [values]}`` adds the static twin (see the module docstring).
+    ``static``: ``True`` or ``{knob: [values]}`` adds the static twin (see the module docstring); ``None``
+    (default) adds it when every knob is discrete and there are at most :data:`AUTO_STATES` states; ``False``
+    never.
     Returns nothing (so that a notebook cell ending with ``live(...)`` prints no extra output).
     """
     import ipywidgets as widgets
@@ -187,7 +190,26 @@ def live(make: Callable[..., Any], static: bool | dict | None = None, **knobs) -
 
     for w in knobs.values():
         w.observe(redraw, names="value")
+    twin = None
     if static:
+        twin = static_twin(make, knobs, static if isinstance(static, dict) else None)
+    elif static is None and _n_states(knobs) <= AUTO_STATES:
+        try:
+            twin = static_twin(make, knobs)
+        except Exception:  # noqa: BLE001 - an automatic twin is optional; the live widgets are unaffected
+            twin = None
+    if twin is not None:
         from IPython.display import HTML
 
-        display(HTML(static_twin(make, knobs, static if isinstance(static, dict) else None)))
+        display(HTML(twin))
+
+
+def _n_states(knobs: dict) -> float:
+    """Number of combinations of the knobs' values (infinite when one is continuous)."""
+    n = 1
+    for w in knobs.values():
+        try:
+            n *= len(knob_values(w))
+        except ValueError:
+            return float("inf")
+    return n
