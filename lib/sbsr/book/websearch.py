@@ -207,11 +207,18 @@ def _inputs_key(profile: str) -> str:
     """Hash of what the data file depends on: encoder and mask files, the runtime's format, the profile."""
     from ..models.masking import shipped_mask
 
+    pkg = Path(__file__).resolve().parents[1]
     h = hashlib.sha256(f"{FORMAT}|{profile}|{ENCODER}|{DATASET}|{SPLIT}|{CATEGORIES}".encode())
-    for p in (Path(__file__), shipped_mask(ENCODER, "binary", "chair"),
-              Path(__file__).resolve().parents[1] / "encoders" / "weights" / f"{ENCODER}.safetensors"):
+    code = sorted(p for sub in ("shapes", "render", "sketch", "data", "retrieval", "encoders")
+                  for p in (pkg / sub).rglob("*.py"))  # what generates the gallery and its features
+    for p in (Path(__file__), shipped_mask(ENCODER, "binary", "chair"), pkg / "encoders" / "weights" /
+              f"{ENCODER}.safetensors", *code):
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
+
+
+class DataTooLarge(ValueError):
+    """The gallery index would make the page's assets larger than :data:`MAX_DATA_BYTES`."""
 
 
 def build_data(root: str | os.PathLike, profile: str = "quick", out: str | os.PathLike | None = None,
@@ -236,7 +243,8 @@ def build_data(root: str | os.PathLike, profile: str = "quick", out: str | os.Pa
                  for cat in CATEGORIES}
     text = payload_js(export_payload(explorers, encoder, profile))
     if len(text) > MAX_DATA_BYTES:
-        raise ValueError(f"{target.name} would be {len(text) / 2**20:.1f} MiB, over the page budget")
+        raise DataTooLarge(f"{target.name} would be {len(text) / 2**20:.1f} MiB with the {profile} profile's "
+                           f"gallery, over the page budget of {MAX_DATA_BYTES / 2**20:.0f} MiB")
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(target) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
