@@ -298,7 +298,9 @@ DEMO_STROKES = (((0.32, 0.15), (0.33, 0.85)), ((0.33, 0.55), (0.70, 0.55), (0.71
 def draw_on_page(page, strokes=DEMO_STROKES, selector: str = "canvas.sbsr-websearch-canvas") -> int:
     """Draw ``strokes`` with the mouse on the panel's canvas of a Playwright ``page``; returns the number drawn
     (the panel ranks after each one: wait for ``sbsrWebsearch.count`` to reach it)."""
-    box = page.locator(selector).first.bounding_box()
+    canvas = page.locator(selector).first
+    canvas.evaluate("e => e.scrollIntoView({block: 'center'})")  # clear of sticky headers
+    box = canvas.bounding_box()  # in viewport coordinates, where the mouse moves
     if box is None:
         raise RuntimeError(f"{selector} is not visible on {page.url}")
 
