@@ -65,7 +65,7 @@ def _html_of(obj) -> dict:
 TWIN_JS = """(function () {
   var root = document.getElementById(%(id)s);
   if (!root) return;
-  var inBook = typeof window.DOCUMENTATION_OPTIONS !== "undefined";
+  var inBook = typeof DOCUMENTATION_OPTIONS !== "undefined";  // a Sphinx page (a const: not on window)
   if (!inBook) { root.style.display = "none"; return; }  // a live notebook: the widgets work
   var cell = root.closest(".cell_output");  // hide the cell's dead widgets and initial outputs
   if (cell) { var mine = root.closest(".output") || root;
