@@ -33,6 +33,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -170,6 +171,8 @@ def export_payload(explorers: dict, encoder, profile: str) -> dict:
                          f"{settings.describe()}")
     if settings.sketch_framing.box is None or not settings.sketch_framing.center:
         raise ValueError("the browser frames sketches into a centred box (OBB)")
+    if encoder.preprocess.interpolation != "bicubic" or first.mask.size >= 2**16:
+        raise ValueError("the browser resizes with Pillow's bicubic filter and indexes features with uint16")
     keep = np.flatnonzero(first.mask != 0).astype(np.uint16)
     ops, weights = tower_program(getattr(encoder.model, "visual", encoder.model), stage=int(TAP[-1]))
     pre = encoder.preprocess
@@ -186,7 +189,8 @@ def export_payload(explorers: dict, encoder, profile: str) -> dict:
         }
     mask_path = Path(settings.mask) if settings.mask else None
     meta = {
-        "format": FORMAT, "encoder": encoder.name, "weights_source": encoder.weights_source, "tap": TAP,
+        "format": FORMAT, "encoder": encoder.name, "tap": TAP,
+        "weights_source": re.sub(r"\S*/", "", encoder.weights_source),  # no local paths in the page
         "tap_shape": list(encoder.tap_shape(TAP)), "n_features": int(first.mask.size), "n_kept": int(keep.size),
         "mask": mask_path.name if mask_path else None,
         "mask_sha256": hashlib.sha256(mask_path.read_bytes()).hexdigest() if mask_path else None,
@@ -194,7 +198,6 @@ def export_payload(explorers: dict, encoder, profile: str) -> dict:
         "method": settings.with_(mask=None).describe() + (f"; binary mask {mask_path.name}" if mask_path else ""),
         "input_size": pre.image_size, "mean": list(pre.mean), "std": list(pre.std), "interpolation": pre.interpolation,
         "framing_box": float(settings.sketch_framing.box), "augment": augment_matrices(settings.augment),
-        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return {"meta": meta, "program": ops, "weights": _b64(weights), "keep": _b64(keep), "galleries": galleries}
 
