@@ -332,7 +332,10 @@ def test_static_twin_slider_redraws_the_figure(book_html, offline_page):
     page.wait_for_function(f"s => document.querySelector('.sbsr-twin').getAttribute('data-state') !== s", arg=state,
                            timeout=WAIT_MS)
     assert page.evaluate(figure) != before
-    # the dead ipywidgets slider of the same cell is hidden in favour of the twin
-    assert page.evaluate("() => [...document.querySelector('.sbsr-twin').closest('.cell_output').children]"
-                         ".filter(c => c.style.display === 'none').length") >= 1
+    # the dead ipywidgets slider and the initial figure of the same cell are hidden in favour of the twin
+    cell = "document.querySelector('.sbsr-twin').closest('.cell_output')"
+    page.wait_for_function(f"() => {cell}.querySelector('.widget-subarea .jupyter-widgets') !== null", timeout=WAIT_MS)
+    hidden = page.evaluate(f"() => [...{cell}.children].filter(c => !c.contains(document.querySelector('.sbsr-twin')))"
+                           ".map(c => getComputedStyle(c).display === 'none')")
+    assert len(hidden) >= 2 and all(hidden), hidden
     assert not page.blocked and not page.problems, page.blocked + page.problems

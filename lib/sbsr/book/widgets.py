@@ -67,9 +67,19 @@ TWIN_JS = """(function () {
   if (!root) return;
   var inBook = typeof DOCUMENTATION_OPTIONS !== "undefined";  // a Sphinx page (a const: not on window)
   if (!inBook) { root.style.display = "none"; return; }  // a live notebook: the widgets work
-  var cell = root.closest(".cell_output");  // hide the cell's dead widgets and initial outputs
-  if (cell) { var mine = root.closest(".output") || root;
-    Array.prototype.forEach.call(cell.children, function (c) { if (c !== mine && !c.contains(root)) c.style.display = "none"; }); }
+  // hide the cell's dead widgets and initial outputs, including widget views the manager inserts later
+  var cell = root.closest(".cell_output");
+  if (cell) {
+    var mine = root.closest(".output") || root, sheet = document.getElementById("sbsr-twin-style");
+    while (mine.parentElement && mine.parentElement !== cell) mine = mine.parentElement;
+    mine.classList.add("sbsr-twin-keep");
+    cell.classList.add("sbsr-twin-cell");
+    if (!sheet) {
+      sheet = document.createElement("style"); sheet.id = "sbsr-twin-style";
+      sheet.textContent = ".sbsr-twin-cell > :not(.sbsr-twin-keep) { display: none !important; }";
+      document.head.appendChild(sheet);
+    }
+  }
   var spec = JSON.parse(root.querySelector("script.sbsr-twin-states").textContent);
   var controls = root.querySelectorAll("[data-knob]"), slots = root.querySelectorAll(".sbsr-twin-slot");
   function index() {
