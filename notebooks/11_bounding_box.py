@@ -240,7 +240,8 @@ if lines:
 # The chair sketches of the validation split whose rank moved most during the sweep, and their top-5
 # shapes at the chosen box size; the ground truth is framed in green and its rank is written under the
 # query. The slider starts at the best size found; the ranks were precomputed for every size of the sweep,
-# and any other size is computed when the slider moves (in a live notebook).
+# and any other size is computed when the slider moves (in a live notebook). In the static book the slider
+# steps through the swept sizes, whose figures were drawn when the book was built.
 
 # %%
 if sweeps:
@@ -264,4 +265,7 @@ if sweeps:
     size_knob = widgets.FloatSlider(value=found[live_name][0], min=0.3, max=1.0, step=0.001, readout_format=".3f",
                                     continuous_update=False, description="box size",
                                     layout=widgets.Layout(width="600px"))
-    live(_show, size=size_knob)
+    # static twin (works without a kernel): the figure at every swept size, thinned to at most 40 sizes
+    swept = sorted(live_sw.rankings)
+    swept = sorted(set(swept[::-(-len(swept) // 40)]) | {found[live_name][0]})
+    live(_show, static={"size": swept}, size=size_knob)

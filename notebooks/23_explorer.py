@@ -20,8 +20,10 @@
 # views (Eq. 4.1) - in a small explorer: pick a sketch of the test split, or upload a PNG of your own, and see
 # the top-k shapes of the test gallery, each with the view that matched best and its distance.
 #
-# **Static book.** This page shows a precomputed gallery: a few test sketches and one "uploaded" file, ranked
-# when the book was built. The widgets below show their initial state only.
+# **Static book.** Draw a sketch in the canvas below (or drop a PNG on it): your browser runs the same method
+# with the same encoder and ranks the test gallery, no kernel and no server needed (it works from `file://`).
+# The page also shows a precomputed gallery: a few test sketches and one "uploaded" file, ranked when the book
+# was built. The notebook widgets further down need a kernel (see "Live").
 #
 # **Live.** Run the chapter as a notebook - `python -m sbsr.reproduce --only 23_explorer` writes
 # `book/chapters/23_explorer.ipynb`; open it (or `notebooks/23_explorer.py` with jupytext) in JupyterLab and
@@ -51,11 +53,12 @@ from pathlib import Path
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 from PIL import Image
 
 from sbsr.book import live, setup
 from sbsr.book.figures.retrieval import retrieval_figure
+from sbsr.book.websearch import panel_html
 from sbsr.encoders import FeatureCache
 from sbsr.systems.clip_retrieval.train import chapter_mask_root, check_mask_matches, mask_for
 from sbsr.encoders import encoder_table, load_encoders
@@ -82,6 +85,19 @@ print(f"mask: {mask_path.name if mask_path else 'none'}")
 print(explorers["chair"].settings.describe())
 pd.DataFrame([{"gallery": f"{split} {cat}s", "shapes": len(ex.shape_ids), "views per shape": len(ex.azimuths),
                "sketches to pick from": len(ex.split.sketches)} for cat, ex in explorers.items()])
+
+# %% [markdown]
+# ## Draw a sketch
+#
+# The canvas ranks what you draw against the test chairs or lamps after every stroke: the sketch is fitted to
+# the optimal bounding box, its four affine copies go through the encoder's `layer3` tap, the mean feature is
+# masked and compared with every view of every shape (Eq. 4.1). All of it runs in your browser in plain
+# JavaScript (`sbsr.book.websearch`); the gallery's features ship with the page as a float16 index. The browser
+# and Python agree: the book's tests draw strokes in Chromium and check that the top-5 equals Python's
+# ranking of the same image (distances within 0.1 %).
+
+# %% tags=["hide-input"]
+display(HTML(panel_html(k=k, gallery="chair")))
 
 # %% [markdown]
 # ## Precomputed gallery
@@ -137,7 +153,8 @@ uploaded.table()
 # ## Live explorer
 #
 # Pick a gallery and a sketch of the test split (the figure redraws), or choose a gallery and upload a PNG of
-# your own. In the static book only the initial state is shown.
+# your own. These widgets need a live kernel: in the static book they show their initial state only (the
+# canvas above is the static book's way to try a sketch).
 
 # %%
 category_knob = widgets.Dropdown(options=["chair", "lamp"], value="chair", description="gallery")

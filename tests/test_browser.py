@@ -292,3 +292,91 @@ def test_pages_reference_no_cdn(book_html, project_root):
         hits = [m.group(0) for m in remote.finditer(text) if "stylesheet" in m.group(0) or "<script" in m.group(0)]
         assert not hits, f"{doc}: {hits}"
         assert "data-jupyter-widgets-cdn" not in text, doc
+
+
+# --- interactive pages: sketch search and static twins -------------------------------------------------------
+EXPLORER_DOC = "book/chapters/23_explorer"
+TWIN_DOC = "book/chapters/11_bounding_box"
+#: The page's distances may differ from Python's by the float16 index and float rounding (measured: < 1e-4).
+DISTANCE_RTOL = 1e-3
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A fresh page whose requests other than file:// are aborted (and listed in ``page.blocked``)."""
+    context = browser.new_context(viewport=VIEWPORT, service_workers="block")
+    blocked, problems = [], []
+
+    def only_local(route):
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
+    page.blocked, page.problems = blocked, problems
+    yield page
+    context.close()
+
+
+def _open(page, html: Path, doc: str):
+    path = html / f"{doc}.html"
+    assert path.is_file(), f"not built: {path}"
+    page.goto(path.as_uri(), wait_until="load", timeout=60_000)
+
+
+def test_explorer_ranks_a_drawn_sketch_like_python(book_html, offline_page, project_root):
+    """Draw strokes on the explorer page (file://, network off): its top-5 is Python's for the same image."""
+    import numpy as np
+
+    from sbsr.book.websearch import draw_on_page
+    from sbsr.encoders import FeatureCache, get_encoder
+    from sbsr.retrieval.experiments import open_paper_dataset
+    from sbsr.retrieval.explorer import SketchExplorer
+
+    page = offline_page
+    _open(page, book_html, EXPLORER_DOC)
+    page.wait_for_function("window.sbsrWebsearch && window.sbsrWebsearch.ready", timeout=60_000)
+    n = draw_on_page(page)
+    page.wait_for_function("n => sbsrWebsearch.count >= n", arg=n, timeout=120_000)
+    got = page.evaluate("""() => { const r = sbsrWebsearch.last, m = sbsrWebsearch.model.meta;
+        return {ids: r.shape_ids, dist: r.distances, query: r.query, gallery: r.gallery, meta: m,
+                shown: [...document.querySelectorAll('.sbsr-websearch-id')].map(e => e.textContent)}; }""")
+    assert not page.blocked and not page.problems, page.blocked + page.problems
+    assert got["shown"] == got["ids"] and len(got["ids"]) == 5
+    query = np.asarray(got["query"], dtype=np.uint8).reshape(224, 224)
+    assert (query < 200).sum() > 100  # the strokes are in the image the page ranked
+    meta = got["meta"]
+    split = open_paper_dataset(meta["dataset"], meta["profile"]).split(meta["split"], got["gallery"])
+    explorer = SketchExplorer(split, get_encoder(meta["encoder"], device="cpu"), mask="shipped",
+                              cache=FeatureCache(project_root / "data" / "cache" / "features"))
+    want = explorer.rank(query, k=5)
+    assert got["ids"] == want.shape_ids
+    np.testing.assert_allclose(got["dist"], want.distances, rtol=DISTANCE_RTOL)
+
+
+def test_static_twin_slider_redraws_the_figure(book_html, offline_page):
+    """The bounding-box chapter's size slider works without a kernel: moving it changes the figure."""
+    page = offline_page
+    _open(page, book_html, TWIN_DOC)
+    page.wait_for_function("() => document.querySelector('.sbsr-twin .sbsr-twin-slot svg.main-svg') !== null",
+                           timeout=WAIT_MS)
+    figure = "() => { const g = document.querySelector('.sbsr-twin .sbsr-twin-slot'); " \
+             "return JSON.stringify([g.layout.title, g.data.length, g.layout.images && g.layout.images.length]); }"
+    before, state = page.evaluate(figure), page.locator(".sbsr-twin").first.get_attribute("data-state")
+    slider = page.locator(".sbsr-twin input[type=range]").first
+    slider.focus()
+    page.keyboard.press("ArrowLeft" if int(slider.get_attribute("value")) > 0 else "ArrowRight")
+    page.wait_for_function(f"s => document.querySelector('.sbsr-twin').getAttribute('data-state') !== s", arg=state,
+                           timeout=WAIT_MS)
+    assert page.evaluate(figure) != before
+    # the dead ipywidgets slider and the initial figure of the same cell are hidden in favour of the twin
+    cell = "document.querySelector('.sbsr-twin').closest('.cell_output')"
+    page.wait_for_function(f"() => {cell}.querySelector('.widget-subarea .jupyter-widgets') !== null", timeout=WAIT_MS)
+    hidden = page.evaluate(f"() => [...{cell}.children].filter(c => !c.contains(document.querySelector('.sbsr-twin')))"
+                           ".map(c => getComputedStyle(c).display === 'none')")
+    assert len(hidden) >= 2 and all(hidden), hidden
+    assert not page.blocked and not page.problems, page.blocked + page.problems

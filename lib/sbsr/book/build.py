@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .. import reproduce
+from . import websearch
 from ..config import find_project_root
 from .sphinx_ext import STATIC_VENDOR, VENDOR_ENTRY_POINTS, VendorError, fetch_vendor
 
@@ -74,6 +75,14 @@ def main(argv=None) -> int:
         run_status = reproduce.main(run_args)
         if run_status == 2:
             return 2
+    try:  # the explorer's in-page sketch search: encoder tap + gallery index (cached; seconds)
+        try:
+            websearch.build_data(root, args.profile)
+        except websearch.DataTooLarge as exc:  # a bigger profile's galleries: the page uses the quick ones
+            print(f"sbsr.book.build: {exc}; the page's sketch search uses the quick profile's galleries")
+            websearch.build_data(root, "quick")
+    except Exception as exc:  # the book still builds; the explorer page then says the search is missing
+        print(f"sbsr.book.build: warning: sketch search data not built: {type(exc).__name__}: {exc}", file=sys.stderr)
     html_status = build_html(root)
     if html_status == 0:
         print(f"book: {root / '_build' / 'html' / 'index.html'}")

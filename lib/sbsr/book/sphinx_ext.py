@@ -18,6 +18,8 @@
   the commands to rerun it with live widgets (JupyterLab) or other parameters (papermill, the runner).
 * **Reproduction status.** The ``sbsr-status`` directive renders :mod:`sbsr.book.status` (one row per
   published table and figure) and is re-read on every build, since it depends on ``results/``.
+* **Sketch search.** The runtime and data file of :mod:`sbsr.book.websearch` go to ``_static/sbsr-websearch/``;
+  the explorer page's panel loads them (no other page does).
 * ``index.html`` links every page (see :func:`_write_index`).
 """
 
@@ -37,6 +39,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import websearch
 from .plotting import plotly_js_path
 
 CSS = """
@@ -267,6 +270,7 @@ def copy_assets(root: str | os.PathLike, outdir: str | os.PathLike) -> Path:
     dest = static / STATIC_VENDOR
     shutil.copytree(src, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("versions.json"))
     (dest / WIDGETS_SETUP_FILE).write_text(WIDGETS_SETUP_JS, encoding="utf-8")
+    websearch.install(root, static)  # the explorer page's sketch search (data file built by sbsr.book.build)
     return static
 
 
