@@ -334,8 +334,8 @@ def test_explorer_ranks_a_drawn_sketch_like_python(book_html, offline_page, proj
 
     from sbsr.book.websearch import draw_on_page
     from sbsr.encoders import FeatureCache, get_encoder
-    from sbsr.retrieval.experiments import open_paper_dataset
-    from sbsr.retrieval.explorer import SketchExplorer
+    from sbsr.systems.clip_retrieval.experiments import open_paper_dataset
+    from sbsr.systems.clip_retrieval.explorer import SketchExplorer
 
     page = offline_page
     _open(page, book_html, EXPLORER_DOC)

@@ -208,7 +208,7 @@ def payload_js(payload: dict) -> str:
 
 def _inputs_key(profile: str) -> str:
     """Hash of what the data file depends on: encoder and mask files, the runtime's format, the profile."""
-    from ..models.masking import shipped_mask
+    from ..systems.clip_retrieval.train import shipped_mask
 
     pkg = Path(__file__).resolve().parents[1]
     h = hashlib.sha256(f"{FORMAT}|{profile}|{ENCODER}|{DATASET}|{SPLIT}|{CATEGORIES}".encode())
@@ -228,8 +228,8 @@ def build_data(root: str | os.PathLike, profile: str = "quick", out: str | os.Pa
                quiet: bool = False) -> Path:
     """Write ``sbsr-websearch-data.js`` (cached under ``data/cache/websearch/`` by a hash of its inputs)."""
     from ..encoders import FeatureCache, get_encoder
-    from ..retrieval.experiments import open_paper_dataset
-    from ..retrieval.explorer import SketchExplorer
+    from ..systems.clip_retrieval.experiments import open_paper_dataset
+    from ..systems.clip_retrieval.explorer import SketchExplorer
 
     root = Path(root)
     out_dir = Path(out) if out else root / "data" / "cache" / "websearch"
