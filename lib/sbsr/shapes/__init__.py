@@ -9,7 +9,7 @@ towards +Z, the object's left towards +X).
 Modules: :mod:`.base` (Shape, normalisation, the part-labelled mesh builder), one module per
 category family (:mod:`.chair`, :mod:`.lamp`, :mod:`.table`, :mod:`.cabinet`, :mod:`.household`,
 :mod:`.vessels`, :mod:`.airplane`), :mod:`.generate` (registry, ``generate_shape``),
-:mod:`.captions` (text), :mod:`.metrics` (Chamfer distance), :mod:`.domains` (voxels, SDF, point
+:mod:`.captions` (text), :mod:`.metrics` (Chamfer distance, voxel IoU), :mod:`.domains` (voxels, SDF, point
 clouds).
 """
 
@@ -36,7 +36,7 @@ from .generate import (
     sample_params,
     shape_id,
 )
-from .metrics import chamfer_distance, pairwise_chamfer
+from .metrics import chamfer_distance, pairwise_chamfer, voxel_iou
 
 __all__ = [
     "CATEGORIES",
@@ -63,6 +63,7 @@ __all__ = [
     "signed_distance",
     "view_phrase",
     "voxel_centers",
+    "voxel_iou",
     "voxelize",
     "winding_numbers",
 ]
