@@ -7,7 +7,8 @@ feature volume ``(F, R, R, R)`` -> for a point ``x`` in ``[-bound, bound]^3``: t
 ``[-truncation, truncation]`` by ``truncation * tanh`` (the training targets are clamped there).
 
 Differences from SDF-StyleGAN (reference code Zhengxinyang/SDF-StyleGAN): far smaller (feature volume
-16^3 x 16 instead of 32^3 x 32, a mapping of 4 layers instead of 8, an MLP of 2 hidden layers of 32 instead
+16^3 x 16 instead of 32^3 x 32, three modulated convolutions (4^3, 8^3, 16^3) and a 1x1x1 one, a mapping
+of 4 layers instead of 8, an MLP of 2 hidden layers of 32 instead
 of 4 of 128), no per-layer noise (the reference redraws noise at each forward, which makes inversion
 non-deterministic), no equalised learning rate. How it is trained is in :mod:`.train`.
 
@@ -43,8 +44,8 @@ class GeneratorConfig:
     w_dim: int = 64
     mapping_layers: int = 4
     const_channels: int = 48
-    channels: tuple[int, ...] = (48, 48, 32, 32)      # output channels of each modulated 3x3x3 conv
-    upsample: tuple[bool, ...] = (False, True, True, False)  # x2 trilinear upsampling before the conv
+    channels: tuple[int, ...] = (48, 32, 16)          # output channels of each modulated 3x3x3 conv
+    upsample: tuple[bool, ...] = (False, True, True)  # x2 nearest-neighbour upsampling before the conv
     feature_channels: int = 16                        # the feature volume's channels (1x1x1 modulated conv)
     mlp_hidden: int = 32
     mlp_layers: int = 2
@@ -72,8 +73,10 @@ class GeneratorConfig:
 
 
 class ModulatedConv3d(nn.Module):
-    """StyleGAN2's modulated convolution in 3D: weights scaled per input channel by the style, then
-    demodulated (each output filter rescaled to unit norm); a batch runs as one grouped convolution."""
+    """StyleGAN2's modulated convolution in 3D: the weights scaled per input channel by the style
+    ``s``, then demodulated (each output filter rescaled to unit norm). Computed in the equivalent
+    non-fused form, which runs as one ordinary batched convolution (fast on a CPU):
+    ``conv(x * s, W) * d`` with ``d_o = 1 / sqrt(sum_{i,k} (W_oik s_i)^2 + 1e-8)``."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel: int, w_dim: int, demodulate: bool = True):
         super().__init__()
@@ -81,7 +84,6 @@ class ModulatedConv3d(nn.Module):
                                    / np.sqrt(in_channels * kernel ** 3))
         self.bias = nn.Parameter(torch.zeros(out_channels))
         self.affine = nn.Linear(w_dim, in_channels)
-        nn.init.zeros_(self.affine.weight)
         nn.init.ones_(self.affine.bias)
         with torch.no_grad():  # a small random part, so that different w give different styles at the start
             self.affine.weight.normal_(0.0, 1.0 / np.sqrt(w_dim))
@@ -89,13 +91,11 @@ class ModulatedConv3d(nn.Module):
         self.padding = kernel // 2
 
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        b, c = x.shape[:2]
-        w = self.weight[None] * style[:, None, :, None, None, None]  # (B, O, I, k, k, k)
+        out = F.conv3d(x * style[:, :, None, None, None], self.weight, padding=self.padding)
         if self.demodulate:
-            w = w * torch.rsqrt(w.pow(2).sum(dim=(2, 3, 4, 5), keepdim=True) + 1e-8)
-        out = F.conv3d(x.reshape(1, b * c, *x.shape[2:]), w.reshape(-1, *w.shape[2:]), padding=self.padding,
-                       groups=b)
-        return out.reshape(b, -1, *out.shape[2:]) + self.bias.view(1, -1, 1, 1, 1)
+            w2 = self.weight.pow(2).sum(dim=(2, 3, 4))  # (O, I)
+            out = out * torch.rsqrt(style.pow(2) @ w2.T + 1e-8)[:, :, None, None, None]
+        return out + self.bias.view(1, -1, 1, 1, 1)
 
 
 class SDFGenerator(nn.Module):
@@ -150,7 +150,7 @@ class SDFGenerator(nn.Module):
         x = self.const.expand(styles[0].shape[0], -1, -1, -1, -1)
         for conv, up, s in zip(self.convs, self.config.upsample, styles):
             if up:
-                x = F.interpolate(x, scale_factor=2, mode="trilinear", align_corners=True)
+                x = F.interpolate(x, scale_factor=2, mode="nearest")
             x = F.leaky_relu(conv(x, s), 0.2)
         return self.to_features(x, styles[-1])
 

@@ -46,13 +46,13 @@ RETRAIN_COMMAND = "python -m sbsr.systems.sdf_inversion.train --retrain"
 class TrainConfig:
     n_shapes: int = 64          # training chairs (procedural-v1 train collection)
     resolution: int = 32        # lattice of the target grids
-    steps: int = 1000
+    steps: int = 2000
     batch: int = 8              # chairs per step
     points: int = 2048          # lattice points per chair and step
     near_fraction: float = 0.5  # share of points drawn with |SDF| < near_band
     near_band: float = 0.04
-    lr: float = 2e-3
-    code_lr: float = 1e-2
+    lr: float = 3e-3
+    code_lr: float = 2e-2
     code_init_std: float = 0.1
     code_reg: float = 1e-3
     seed: int = 0
@@ -167,7 +167,9 @@ def main(argv=None) -> int:
     p.add_argument("--cache-dir", default="data/cache", help="where the training SDF grids are cached")
     p.add_argument("--steps", type=int, default=None, help="override the number of steps (smoke runs)")
     p.add_argument("--n-shapes", type=int, default=None, help="override the number of training chairs")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: the shipped checkpoint's setting)")
     args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
     if not args.retrain:
         p.print_help()
         return 0
