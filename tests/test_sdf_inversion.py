@@ -13,7 +13,7 @@ from sbsr.render import Camera
 from sbsr.render.sdf import EmptySurfaceError, grid_lookup, lattice_points, render_sdf, sdf_to_mesh
 from sbsr.shapes import signed_distance, voxel_iou
 from sbsr.systems.sdf_inversion import claims, experiments
-from sbsr.systems.sdf_inversion.data import Example, sdf_target
+from sbsr.systems.sdf_inversion.data import Example, sdf_target, target_voxels
 from sbsr.systems.sdf_inversion.inversion import (InversionSettings, encoder_input, invert, reduce_channels,
                                                   sketch_features)
 from sbsr.systems.sdf_inversion.models import (GeneratorConfig, Provenance, SDFGenerator, load_generator,
@@ -101,7 +101,9 @@ def test_marching_cubes_on_an_untrained_generator_gives_a_clear_error_or_an_empt
     assert len(sdf_to_mesh(sdf, TINY.bound, empty="empty").faces) == 0
     # and the evaluation reports it as a missing Chamfer distance, not a crash
     target = -np.ones((8, 8, 8), np.float32) * 0.1
-    ex = Example("x", None, {}, target, np.zeros((4, 3)))
+    voxels = np.zeros((4, 4, 4), bool)
+    voxels[1:3, 1:3, 1:3] = True
+    ex = Example("x", None, {}, target, np.zeros((4, 3)), voxels)
     ev = experiments.evaluate_styles(g, g.average_styles(4), ex, 8)
     assert np.isnan(ev.chamfer) and ev.iou == 0.0
 
@@ -194,6 +196,13 @@ def test_shipped_checkpoint_loads_and_generates_surfaces():
     assert "not adversarial" in meta["objective"] and meta["command"].endswith("--retrain")
     sdf = g(g.sample_z(2, torch.Generator().manual_seed(0)), 16)
     assert sdf.shape == (2, 16, 16, 16) and (sdf < 0).any() and (sdf > 0).any()
+
+
+def test_target_voxels_fill_the_mesh_over_the_cube():
+    box = trimesh.creation.box(extents=(0.4, 0.4, 0.4))  # [-0.2, 0.2]^3 in a cube of side 1, 4^3 voxels of 0.25
+    v = target_voxels(box, 0.5, resolution=4)
+    assert v.sum() == 8 and v[1:3, 1:3, 1:3].all()  # the 8 voxels of [-0.25, 0.25]^3 (centres +-0.125 inside)
+    assert target_voxels(None, 0.5, 4).sum() == 0
 
 
 def test_sdf_target_equals_the_clamped_exact_signed_distance():

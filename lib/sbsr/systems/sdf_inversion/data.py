@@ -22,7 +22,7 @@ from scipy.spatial import cKDTree
 from sbsr.data.procedural import collection_seed, dataset_config, get_spec
 from sbsr.io import atomic_path
 from sbsr.render.sdf import lattice_points
-from sbsr.shapes import contains, generate_shape, sample_point_cloud, signed_distance
+from sbsr.shapes import contains, generate_shape, sample_point_cloud, signed_distance, voxelize
 
 
 def mesh_key(mesh) -> str:
@@ -89,13 +89,28 @@ def training_chairs(n: int, dataset: str = "procedural-v1") -> list:
 
 @dataclass
 class Example:
-    """One target: the shape, its sketches by azimuth ((224, 224) uint8), its SDF grid and surface samples."""
+    """One target: the shape, its sketches by azimuth ((224, 224) uint8), its SDF grid, surface samples
+    and its voxelization (:func:`target_voxels`)."""
 
     shape_id: str
     mesh: object = field(repr=False)
     sketches: dict[float, np.ndarray] = field(repr=False)
     sdf: np.ndarray = field(repr=False)
     surface: np.ndarray = field(repr=False)
+    voxels: np.ndarray = field(repr=False)
+
+
+#: Resolution of the voxel grids behind the volumetric IoU.
+IOU_RESOLUTION = 32
+
+
+def target_voxels(mesh, bound: float, resolution: int = IOU_RESOLUTION) -> np.ndarray:
+    """(R, R, R) bool occupancy of a mesh over the cube ``[-bound, bound]^3``
+    (:func:`sbsr.shapes.voxelize`: voxels whose centre is inside, plus voxels the surface touches, so thin
+    parts never vanish); an empty mesh gives an empty grid."""
+    if mesh is None or len(mesh.faces) == 0:
+        return np.zeros((resolution,) * 3, dtype=bool)
+    return voxelize(mesh, resolution, bounds=(np.full(3, -bound), np.full(3, bound)))
 
 
 def pick_shape_ids(split, n: int, seed: int, azimuths: Sequence[float]) -> list[str]:
@@ -116,8 +131,8 @@ def pick_shape_ids(split, n: int, seed: int, azimuths: Sequence[float]) -> list[
 def load_examples(split, shape_ids: Sequence[str], azimuths: Sequence[float], *, resolution: int, bound: float,
                   truncation: float, cache_dir: str | Path | None, n_surface: int = 2048,
                   sketch_size: int = 224) -> list[Example]:
-    """The :class:`Example` of each shape id: mesh, sketches at ``azimuths``, SDF grid and
-    ``n_surface`` exterior surface samples (seed 0) for the Chamfer distance."""
+    """The :class:`Example` of each shape id: mesh, sketches at ``azimuths``, SDF grid,
+    ``n_surface`` exterior surface samples (seed 0) for the Chamfer distance and the voxels for the IoU."""
     out = []
     for sid in shape_ids:
         mesh = split.shapes[sid].load()
@@ -130,7 +145,7 @@ def load_examples(split, shape_ids: Sequence[str], azimuths: Sequence[float], *,
             sketches[float(az)] = recs[0].load(size=sketch_size)
         sdf = cached_sdf_target(mesh, resolution, bound, truncation, cache_dir)
         surface = sample_point_cloud(mesh, n_surface, seed=0)[0]
-        out.append(Example(sid, mesh, sketches, sdf, surface))
+        out.append(Example(sid, mesh, sketches, sdf, surface, target_voxels(mesh, bound)))
     return out
 
 
@@ -141,6 +156,7 @@ __all__ = [
     "mesh_key",
     "pick_shape_ids",
     "sdf_target",
+    "target_voxels",
     "training_chairs",
     "training_seed",
 ]
