@@ -9,7 +9,7 @@ the field's box ``[-bound, bound]^3``:
   so a sphere's disc has the right radius);
 * depth: the samples' soft occupancies ``alpha_i = sigmoid(-sdf_i / tau)`` composited front to back
   (weights ``T_i alpha_i``, ``T_i = prod_{j<i} (1 - alpha_j)``) give the expected first-hit distance;
-* shade: Lambertian, ``ambient + (1 - ambient) max(0, n.l)`` with ``n`` the normalised SDF gradient at
+* shade: Lambertian, ``albedo (ambient + (1 - ambient) max(0, n.l))`` with ``n`` the normalised SDF gradient at
   the first hit and ``l`` a light fixed to the camera; the image is the shade over a white background,
   mixed by the silhouette.
 
@@ -52,8 +52,9 @@ from .camera import Camera
 #: Keywords of :func:`render_sdf` and their defaults.
 RENDER_DEFAULTS = {
     "n_samples": 64,                 # samples per ray inside the field's box
-    "tau": 0.01,                     # softness of the occupancy sigmoid, in world units
-    "ambient": 0.35,                 # shade of a surface facing away from the light
+    "tau": 0.005,                    # softness of the occupancy sigmoid, in world units
+    "ambient": 0.3,                  # shade of a surface facing away from the light (times albedo)
+    "albedo": 0.75,                  # grey level of a surface facing the light
     "light_dir": (0.4, 0.6, 1.0),    # camera-space direction towards the light (x right, y up, z to camera)
     "background": 1.0,               # grey level behind the object (white)
     "normal_eps": None,              # central-difference step of callable fields (default: 2 bound / 256)
@@ -231,7 +232,7 @@ def render_sdf(field: torch.Tensor | Callable[[torch.Tensor], torch.Tensor], cam
     light = np.asarray(opt["light_dir"], dtype=np.float64)
     light = camera.camera_to_world()[:3, :3] @ (light / np.linalg.norm(light))
     lam = (normal @ torch.as_tensor(light, dtype=dtype, device=device)).clamp(min=0.0)
-    shade = opt["ambient"] + (1.0 - opt["ambient"]) * lam
+    shade = opt["albedo"] * (opt["ambient"] + (1.0 - opt["ambient"]) * lam)
     colour = cover * shade + (1.0 - cover) * opt["background"]
 
     def scatter(vals: torch.Tensor, fill: float) -> torch.Tensor:

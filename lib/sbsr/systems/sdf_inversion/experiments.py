@@ -55,7 +55,7 @@ class Protocol:
     resolution: int = 32
     render_size: int = 128
     n_samples: int = 64
-    tau: float = 0.01
+    tau: float = 0.004
     l1_pull: float = 0.02
     views: tuple[float, ...] = (0.0, 30.0, 75.0)  # sketch azimuths of the multi-view extension
     n_average: int = 1000                          # samples behind the average styles

@@ -63,7 +63,7 @@ class InversionSettings:
     resolution: int = 32                # generator lattice the loss and the renderer use
     render_size: int = 64               # rendered pixels (resized to the encoder's input)
     n_samples: int = 48                 # samples per ray
-    tau: float = 0.01                   # renderer softness (world units)
+    tau: float = 0.004                  # renderer softness (world units; chair parts are ~0.03 thick)
     tap: str = "layer3"
 
     def __post_init__(self) -> None:
