@@ -237,7 +237,11 @@ display(Markdown(f"**Does the CLIP loss beat the average shape at all?** {senten
 # ## The thesis' statements, checked
 #
 # The thesis judges its figures by eye; each statement is turned into a comparison of Chamfer distances over
-# the same examples (the reading is written into the statement).
+# the same examples (the reading is written into the statement). Two caveats. "Closer than the average
+# shape" has no control here (the inversion guided by the sketch of *another* chair), so part of a gain can
+# come from the optimisation cleaning up the generator's shape (fewer loose fragments) rather than from the
+# sketch. And a falling SDF error (Eq. 4.6) does not guarantee a falling Chamfer distance: the widget at the
+# end shows the 3D inversion's snapshots along its loss curve.
 
 # %% tags=["hide-input"]
 display(Markdown(
