@@ -8,9 +8,9 @@ towards -Z, the object's left towards -X: :mod:`.orientation`, the one statement
 
 Modules: :mod:`.base` (Shape, normalisation, the part-labelled mesh builder), one module per
 category family (:mod:`.chair`, :mod:`.lamp`, :mod:`.table`, :mod:`.cabinet`, :mod:`.household`,
-:mod:`.vessels`, :mod:`.airplane`, :mod:`.car`), each declaring its :class:`CategorySpec` entry
+:mod:`.vessels`, :mod:`.airplane`), each declaring its :class:`CategorySpec` entry
 (:mod:`.spec`), :mod:`.generate` (the registry, ``generate_shape``),
-:mod:`.captions` (text), :mod:`.metrics` (Chamfer distance), :mod:`.domains` (voxels, SDF, point
+:mod:`.captions` (text), :mod:`.metrics` (Chamfer distance, voxel IoU), :mod:`.domains` (voxels, SDF, point
 clouds).
 """
 
@@ -40,7 +40,7 @@ from .generate import (
     sample_params,
     shape_id,
 )
-from .metrics import chamfer_distance, pairwise_chamfer
+from .metrics import chamfer_distance, pairwise_chamfer, voxel_iou
 from .spec import CategorySpec
 
 __all__ = [
@@ -72,6 +72,7 @@ __all__ = [
     "signed_distance",
     "view_phrase",
     "voxel_centers",
+    "voxel_iou",
     "voxelize",
     "winding_numbers",
 ]

@@ -36,6 +36,17 @@ def chamfer_distance(points_a: np.ndarray, points_b: np.ndarray, squared: bool =
     return float(np.mean(d_ab) + np.mean(d_ba))
 
 
+def voxel_iou(occupancy_a: np.ndarray, occupancy_b: np.ndarray) -> float:
+    """Volumetric intersection over union of two boolean occupancy grids of the same shape:
+    ``|A and B| / |A or B|``; two empty grids give 1.0 (they agree everywhere)."""
+    a = np.asarray(occupancy_a, dtype=bool)
+    b = np.asarray(occupancy_b, dtype=bool)
+    if a.shape != b.shape:
+        raise ValueError(f"voxel_iou needs grids of the same shape, got {a.shape} and {b.shape}")
+    union = int(np.count_nonzero(a | b))
+    return 1.0 if union == 0 else float(np.count_nonzero(a & b)) / union
+
+
 def surface_samples(shapes: Sequence, n_points: int = 2048, seed: int = 0) -> list[np.ndarray]:
     """``n_points`` exterior surface samples per shape, every shape with the same ``seed`` (so that
     identical meshes get identical samples and a distance of exactly 0)."""
