@@ -84,7 +84,8 @@ from IPython.display import Markdown, display
 from sbsr.book import live, progress, setup
 from sbsr.book.claims import claims_markdown
 from sbsr.render.sdf import sdf_to_mesh
-from sbsr.retrieval.experiments import encoder_table, load_encoders, open_paper_dataset
+from sbsr.encoders import encoder_table, load_encoders
+from sbsr.systems.clip_retrieval.experiments import open_paper_dataset
 from sbsr.systems.sdf_inversion import claims as sdf_claims
 from sbsr.systems.sdf_inversion import experiments as ex
 from sbsr.systems.sdf_inversion import figures as figs
