@@ -76,7 +76,7 @@ from sbsr.systems.sketchy_depth.data import FAR, SceneConfig, load_scenes
 from sbsr.systems.sketchy_depth.metrics import FrechetDistance
 from sbsr.systems.sketchy_depth.train import MONODEPTH, VARIANTS, TrainConfig, build_models
 
-session = setup(profile=profile, device=device, seed=seed)
+session = setup(profile=profile, device=device, seed=seed, data_dir=data_dir, results_dir=results_dir)
 if session.device == "cpu":
     torch.set_num_threads(1)  # small networks: one thread avoids oversubscribing shared CPUs
 print(session.describe())

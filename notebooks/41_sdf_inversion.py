@@ -92,7 +92,7 @@ from sbsr.systems.sdf_inversion import figures as figs
 from sbsr.systems.sdf_inversion.data import load_examples, pick_shape_ids
 from sbsr.systems.sdf_inversion.models import count_parameters, load_generator
 
-session = setup(profile=profile, device=device, seed=seed)
+session = setup(profile=profile, device=device, seed=seed, data_dir=data_dir, results_dir=results_dir)
 print(session.describe())
 if session.device == "cpu":
     torch.set_num_threads(1)  # small tensors: one thread is as fast, and deterministic whatever the machine
