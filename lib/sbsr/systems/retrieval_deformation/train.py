@@ -16,27 +16,21 @@
 * IDO: Adam on the deformation parameters of each (target, source) pair, from the network's prediction,
   minimising chamfer + symmetry.
 
-``python -m sbsr.systems.retrieval_deformation.train --retrain`` trains the small chair checkpoint shipped in
-``weights/`` (the joint model at the quick profile's sizes) and writes its JSON sidecar.
+No checkpoint is shipped: the chapter trains every module it reports at run time (the quick profile's
+budget allows it), so each number comes from the code on the page.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
-import json
-import sys
 import time
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 
-from ...io import atomic_path, atomic_write_json, sha256_file
 from ...losses.chamfer import chamfer_distance
-from .data import ClassData, load_class
+from .data import ClassData
 from .models import DeformationModule, RetrievalModule, deform_parts, make_encoder, part_boxes, reflect_x
 
 SIGMA0 = 100.0
@@ -329,7 +323,7 @@ def train_regression(prep: Prepared, coords: np.ndarray, cfg: TrainConfig, seed:
             opt.zero_grad()
             loss.backward()
             opt.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
         history.append({"stage": "R", "epoch": epoch, "seconds": time.perf_counter() - t0,
                         "loss": float(np.mean(losses))})
     return enc, history
@@ -391,68 +385,3 @@ def ido(prep: Prepared, pool: str, targets: torch.Tensor, sources: torch.Tensor,
     with torch.no_grad():
         final = fit_losses(deform_with(prep, sources, params * mask), truth)
     return final, (params * mask).detach()
-
-
-# ------------------------------------------------------------------------------------------------------
-# The shipped checkpoint
-# ------------------------------------------------------------------------------------------------------
-
-WEIGHTS = Path(__file__).with_name("weights")
-CHECKPOINT = "chair-image-quick"
-CHECKPOINT_DATA = dict(category="chair", n_sources=16, n_train=24, n_test=12, n_points=512, n_views=2,
-                       image_size=64, seed=0)
-
-
-def retrain(out_dir: Path = WEIGHTS, cache_dir: str | None = None, seed: int = 0) -> Path:
-    """Train the shipped checkpoint (DF then joint, chair images, quick sizes) and write it with its sidecar."""
-    data = load_class(**CHECKPOINT_DATA, cache_dir=cache_dir)
-    prep = prepare(data, "image")
-    cfg = TrainConfig()
-    df = train_deformer_random(prep, cfg, seed=seed)
-    joint = train_joint(prep, cfg, df.deformer, "biased", seed=seed)
-    state = {f"deformer.{k}": v.contiguous() for k, v in joint.deformer.state_dict().items()}
-    state.update({f"retriever.{k}": v.contiguous() for k, v in joint.retriever.state_dict().items()})
-    path = Path(out_dir) / f"{CHECKPOINT}.safetensors"
-    with atomic_path(path) as tmp:
-        save_file(state, str(tmp))
-    atomic_write_json(path.with_suffix(".json"), {
-        "command": "python -m sbsr.systems.retrieval_deformation.train --retrain",
-        "seed": seed, "data": CHECKPOINT_DATA, "data_sha256": data.fingerprint(), "config": asdict(cfg),
-        "sha256": sha256_file(path), "torch": torch.__version__})
-    return path
-
-
-def load_checkpoint(prep: Prepared, path: Path | None = None) -> tuple[DeformationModule, RetrievalModule, dict]:
-    """The shipped (or given) checkpoint as modules for ``prep``; the sha256 in the sidecar is checked."""
-    path = Path(path) if path is not None else WEIGHTS / f"{CHECKPOINT}.safetensors"
-    side = path.with_suffix(".json")
-    if not path.is_file() or not side.is_file():
-        raise FileNotFoundError(f"{path}: checkpoint or its JSON sidecar is missing; run "
-                                "python -m sbsr.systems.retrieval_deformation.train --retrain")
-    meta = json.loads(side.read_text())
-    if sha256_file(path) != meta.get("sha256"):
-        raise ValueError(f"{path}: sha256 does not match its sidecar {side}")
-    state = load_file(str(path))
-    deformer = DeformationModule(prep.n_sources, prep.max_parts, prep.modality)
-    retriever = RetrievalModule(prep.n_sources, prep.modality)
-    deformer.load_state_dict({k[9:]: v for k, v in state.items() if k.startswith("deformer.")})
-    retriever.load_state_dict({k[10:]: v for k, v in state.items() if k.startswith("retriever.")})
-    return deformer, retriever, meta
-
-
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--retrain", action="store_true", help="train the shipped checkpoint and write it to weights/")
-    ap.add_argument("--cache-dir", default=None)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args(argv)
-    if not args.retrain:
-        ap.print_help()
-        return 0
-    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
-    print(retrain(cache_dir=args.cache_dir, seed=args.seed))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
