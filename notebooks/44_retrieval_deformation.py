@@ -140,7 +140,8 @@ print(f"{len(runs)} runs in {t_train:.0f} s")
 # ## Table 1: image-to-mesh retrieval and deformation
 #
 # The chamfer distance between the retrieved (and, where the row says so, deformed) source and the test
-# target, averaged over the test targets; mean ± standard deviation over the seeds.
+# target, averaged over the test targets; mean ± standard deviation over the seeds (each seed draws its own
+# database and targets from the generator and its own initialisation, so the spread covers both).
 
 # %%
 image_runs = [r for k, r in runs.items() if k[2] == "image"]
