@@ -57,9 +57,9 @@ n_points = 512  # surface samples per shape (evaluation; training uses `train_po
 train_points = 256
 n_views = 2  # rendered views per training target
 image_size = 64
-epochs_df = 25
-epochs_joint = 25
-epochs_retrieval = 25
+epochs_df = 20
+epochs_joint = 20
+epochs_retrieval = 20
 ido_steps = 30
 points_classes = ["chair"]  # classes of the point-cloud setting
 points_seeds = [0]
@@ -87,7 +87,7 @@ from sbsr.systems.retrieval_deformation.train import TrainConfig, deform_with, p
 session = setup(profile=profile, device=device, seed=seed)
 print(session.describe())
 if session.device == "cpu":
-    torch.set_num_threads(min(2, torch.get_num_threads()))
+    torch.set_num_threads(1)  # small batches: a second thread costs more CPU time than it saves
 sizes = rd.Sizes(n_sources, n_train, n_test, n_points, n_views, image_size)
 cfg = TrainConfig(epochs_df=epochs_df, epochs_joint=epochs_joint, epochs_retrieval=epochs_retrieval,
                   ido_steps=ido_steps, train_points=train_points, device=session.device)
