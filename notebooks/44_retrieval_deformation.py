@@ -190,7 +190,8 @@ point_runs = [r for k, r in runs.items() if k[2] == "points"]
 if point_runs:
     pt = pd.concat([rd.aggregate([r.table1() for r in point_runs]).assign(table="Table 1 rows"),
                     rd.aggregate([r.table2() for r in point_runs]).assign(table="Table 2 rows (oracle)")])
-    pt = pt.assign(data=DATA.replace("renderings", "point-cloud targets"),
+    pt = pt.assign(data=(f"procedural {'/'.join(points_classes)} (sbsr.shapes): {n_sources} sources, "
+                         f"{n_train}/{n_test} train/test point-cloud targets per class, {n_points} points"),
                    encoder="PointNet + structure-aware deformation, trained from scratch", profile=profile)
     with atomic_path(session.results_dir / "retrieval_deformation_points.csv") as tmp:
         pt.to_csv(tmp, index=False, float_format="%.4f")
@@ -201,7 +202,9 @@ else:
 # %% [markdown]
 # ## Time per training epoch
 #
-# Measured in this run (one epoch = one pass over the training targets); DAR's epochs train retrieval only.
+# Wall-clock seconds measured in this run (one epoch = one pass over the training targets, one torch thread on a
+# CPU at the quick profile); DAR's epochs train retrieval only. On a machine shared with other jobs these
+# times grow with the load.
 
 # %% tags=["hide-input"]
 times = rd.epoch_times(list(runs.values()))
