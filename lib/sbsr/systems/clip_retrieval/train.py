@@ -1,7 +1,7 @@
 """Learning a feature mask or weighting over a frozen encoder (thesis §4.2.2.2, §4.2.3.3, App. B.5).
 
 The method (Eq. 4.2 / 4.3): a modulating layer ``m(x) = x * w`` over the encoder's ``layer3`` tap
-(:class:`~sbsr.models.FeatureModulation`, continuous = weighting, binary = masking with threshold 0.1),
+(:class:`~sbsr.retrieval.modulation.FeatureModulation`, continuous = weighting, binary = masking with threshold 0.1),
 trained with the CLIP contrastive loss (:func:`~sbsr.losses.clip_contrastive_loss`) while the encoder
 stays frozen. "A batch of data is composed of two sets of line renderings, where each set has line
 renderings of the same objects but different viewpoints. We treat object identity as a class label."
