@@ -104,7 +104,7 @@ def load_task(task: str, *, cache_dir: str | Path, image_size: int | None = None
     if task not in TASKS:
         raise KeyError(f"unknown task {task!r} (known: {', '.join(TASKS)})")
     if task == "digits":
-        return load_digits(seed=seed)
+        return load_digits(seed=seed, image_size=image_size or 32)
     size = image_size or (32 if task == "cifar-like" else 64)
     key = json.dumps([task, size, train_per_class, test_per_class, seed])
     path = Path(cache_dir) / "netspace" / f"{task}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"

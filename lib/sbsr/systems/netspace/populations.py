@@ -64,7 +64,7 @@ def _load(path: Path, name: str, specs) -> Population | None:
 
 def _save(path: Path, pop: Population) -> None:
     with atomic_path(path.with_suffix(".json")) as tmp:
-        pop.table.to_json(tmp, orient="records")
+        pop.table.to_json(tmp, orient="records", double_precision=15)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, preps=pop.preps.numpy())
