@@ -4,12 +4,12 @@ one that ships with scikit-learn, and procedural chairs' signed distances for th
 
 * ``cifar-like``: 10 procedural categories (:data:`sbsr.shapes.CATEGORIES`, the first ten), one object per
   image with a random shape, colour, view, distance and lighting over a random background
-  (:func:`sbsr.render.natural.render_natural`), 32 px. Test objects are shapes never seen in training.
+  (:func:`sbsr.render.natural.render_natural`), 32 px.
 * ``tin-like``: harder: 22 classes = every category x the side it is seen from (front half-circle of
   azimuths or back half), always over photographs, objects smaller and farther, at 64 px (32 px at the quick
   profile).
 * ``digits``: scikit-learn's bundled 8x8 handwritten digits (1,797 real images, 10 classes), upsampled to
-  32 px grey: a real-data check of the Single-Architecture experiment.
+  32 px grey (a seeded 70/30 split): a real-data check of the Single-Architecture experiment.
 * chairs' SDFs: :func:`sbsr.shapes.sample_sdf` of procedural chairs (the thesis: ShapeNet chairs).
 
 Images are cached under ``<cache_dir>/netspace`` (uint8 ``.npz``, written atomically).
@@ -99,21 +99,28 @@ def _to_tensor(x: np.ndarray) -> torch.Tensor:
 
 
 def load_task(task: str, *, cache_dir: str | Path, image_size: int | None = None, train_per_class: int = 30,
-              test_per_class: int = 10, seed: int = 0, progress=None) -> ImageTask:
-    """The image task ``task`` (one of :data:`TASKS`), rendered once and cached."""
+              test_per_class: int = 10, seed: int = 0, shapes_per_class: int = 40, held_out_shapes: bool = True,
+              progress=None) -> ImageTask:
+    """The image task ``task`` (one of :data:`TASKS`), rendered once and cached. Training images show
+    ``shapes_per_class`` shapes per category; test images show other shapes (``held_out_shapes``) or new
+    views, colours and backgrounds of the same ones (like CIFAR's test images, new photos of the classes)."""
     if task not in TASKS:
         raise KeyError(f"unknown task {task!r} (known: {', '.join(TASKS)})")
-    if task == "digits":
-        return load_digits(seed=seed, image_size=image_size or 32)
+    if task == "digits":  # at most train_per_class images per class on average (all 1,258 at the full profile)
+        d = load_digits(seed=seed, image_size=image_size or 32)
+        n = min(len(d.y_train), 10 * train_per_class)
+        d.x_train, d.y_train = d.x_train[:n], d.y_train[:n]
+        return d
     size = image_size or (32 if task == "cifar-like" else 64)
-    key = json.dumps([task, size, train_per_class, test_per_class, seed])
+    key = json.dumps([task, size, train_per_class, test_per_class, seed, shapes_per_class, held_out_shapes])
     path = Path(cache_dir) / "netspace" / f"{task}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
     if path.is_file():
         z = np.load(path)
         arrs = [z[k] for k in ("xtr", "ytr", "xte", "yte")]
     else:
-        xtr, ytr = _render_split(task, size, train_per_class, range(0, 40), seed)
-        xte, yte = _render_split(task, size, test_per_class, range(1000, 1020), seed + 1)
+        xtr, ytr = _render_split(task, size, train_per_class, range(0, shapes_per_class), seed)
+        test_shapes = range(1000, 1000 + shapes_per_class) if held_out_shapes else range(0, shapes_per_class)
+        xte, yte = _render_split(task, size, test_per_class, test_shapes, seed + 1)
         with atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:
                 np.savez_compressed(fh, xtr=xtr, ytr=ytr, xte=xte, yte=yte)
@@ -142,7 +149,7 @@ def chair_sdfs(n: int, *, n_points: int = 4000, seed: int = 0, cache_dir: str | 
     path = Path(cache_dir) / "netspace" / f"chairs-sdf-{n}-{n_points}-{seed}.npz" if cache_dir else None
     if path is not None and path.is_file():
         z = np.load(path)
-        return torch.from_numpy(z["p"]), torch.from_numpy(z["d"])
+        return torch.from_numpy(np.array(z["p"])), torch.from_numpy(np.array(z["d"]))
     pts, sdf = [], []
     for i in range(n):
         p, d = sample_sdf(generate_shape("chair", seed, i), n_points, seed=seed + i)

@@ -255,7 +255,7 @@ def run_sdf(pop: Population, points: torch.Tensor, cfg: dict, *, hidden: int, se
     with torch.no_grad():
         emb, pred = ns(te)
         xs = x[torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:4000]]
-        fid = [{"shape": int(r.shape), "close_%": float(((fn(pred[i])(xs) - fn(te[i])(xs)).abs() < 1e-2).float().mean() * 100)}
+        fid = [{"shape": int(r["shape"]), "close_%": float(((fn(pred[i])(xs) - fn(te[i])(xs)).abs() < 1e-2).float().mean() * 100)}
                for i, r in te_tab.iterrows()]
         out = []
         for g in np.linspace(0, 1, cfg.get("n_interp", 5)):

@@ -59,7 +59,7 @@ def _load(path: Path, name: str, specs) -> Population | None:
         return None
     z = np.load(path, allow_pickle=False)
     table = pd.read_json(path.with_suffix(".json"), orient="records")
-    return Population(name, table, torch.from_numpy(z["preps"]), specs)
+    return Population(name, table, torch.from_numpy(np.array(z["preps"])), specs)
 
 
 def _save(path: Path, pop: Population) -> None:
@@ -86,7 +86,7 @@ def train_population(name: str, task, members: list[dict], specs: dict[str, Spec
         spec = specs[m["arch"]]
         t0 = time.process_time()
         model = train_classifier(spec, task, epochs=int(m["epochs"]), optimizer=m["optimizer"], lr=float(m["lr"]),
-                                 seed=int(m["seed"]), device=device)
+                                 seed=int(m["seed"]), batch_size=int(m.get("batch_size", 128)), device=device)
         secs = time.process_time() - t0
         plain = fuse_batchnorm(model.cpu(), spec.make(bn=False))
         preps.append(to_prep(plain, shape))
@@ -98,7 +98,7 @@ def train_population(name: str, task, members: list[dict], specs: dict[str, Spec
 
 
 def single_members(n_train: int, n_val: int, n_test: int, max_epochs: int, *, lr: float = 1e-4, seed: int = 0,
-                   arch: str = "ResNet8") -> list[dict]:
+                   arch: str = "ResNet8", batch_size: int = 128) -> list[dict]:
     """Single-Architecture instances: epochs spread evenly over 1..``max_epochs`` and assigned to the
     splits by a seeded permutation (the thesis: 132 instances, 1 to 600 epochs, 100/16/16)."""
     n = n_train + n_val + n_test
@@ -106,12 +106,13 @@ def single_members(n_train: int, n_val: int, n_test: int, max_epochs: int, *, lr
     epochs = np.resize(epochs, n) if len(epochs) < n else epochs
     splits = np.array(["train"] * n_train + ["val"] * n_val + ["test"] * n_test)
     splits = splits[np.random.default_rng(seed).permutation(n)]
-    return [{"arch": arch, "epochs": int(e), "optimizer": "adam", "lr": lr, "seed": seed * 1000 + i, "split": str(s)}
+    return [{"arch": arch, "epochs": int(e), "optimizer": "adam", "lr": lr, "seed": seed * 1000 + i, "split": str(s),
+             "batch_size": batch_size}
             for i, (e, s) in enumerate(zip(sorted(epochs), splits))]
 
 
 def multi_members(train_counts: dict[str, int], n_test_per_arch: int, epochs: int, *, lr: float = 0.05,
-                  seed: int = 0) -> list[dict]:
+                  seed: int = 0, batch_size: int = 128) -> list[dict]:
     """Multi-Architecture instances: ``train_counts[arch]`` training and ``n_test_per_arch`` test instances
     of each architecture, SGD for ``epochs`` epochs (the thesis: 300)."""
     out, i = [], 0
@@ -119,22 +120,23 @@ def multi_members(train_counts: dict[str, int], n_test_per_arch: int, epochs: in
         for split, k in (("train", n), ("test", n_test_per_arch)):
             for _ in range(k):
                 out.append({"arch": arch, "epochs": epochs, "optimizer": "sgd", "lr": lr, "seed": seed * 1000 + 500 + i,
-                            "split": split})
+                            "split": split, "batch_size": batch_size})
                 i += 1
     return out
 
 
 def train_teacher(spec: Spec, task, *, epochs: int, lr: float = 0.05, seed: int = 0, cache_dir: str | Path,
-                  device: str = "cpu") -> tuple[nn.Module, float]:
+                  batch_size: int = 128, device: str = "cpu") -> tuple[nn.Module, float]:
     """The ResNet56 teacher N* of Eq. 5.3 (SGD), cached as safetensors; returns it (eval mode) and its
     test accuracy."""
-    key = _key(["teacher", task.name, task.data_hash(), spec.__dict__, epochs, lr, seed])
+    key = _key(["teacher", task.name, task.data_hash(), spec.__dict__, epochs, lr, seed, batch_size])
     path = Path(cache_dir) / "netspace" / f"teacher-{key}.safetensors"
     model = spec.make(bn=True)
     if path.is_file():
         model.load_state_dict(load_file(str(path)))
     else:
-        model = train_classifier(spec, task, epochs=epochs, optimizer="sgd", lr=lr, seed=seed, device=device).cpu()
+        model = train_classifier(spec, task, epochs=epochs, optimizer="sgd", lr=lr, seed=seed, batch_size=batch_size,
+                                 device=device).cpu()
         with atomic_path(path) as tmp:
             save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
     model.eval()

@@ -126,7 +126,7 @@ def train_single(ns: NetSpace, plain: nn.Module, preps: torch.Tensor, x: torch.T
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
     return losses
 
 
@@ -171,7 +171,7 @@ def train_multi(ns: NetSpace, plains: dict[int, nn.Module], preps: torch.Tensor,
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
     return losses
 
 
