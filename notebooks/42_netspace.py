@@ -55,7 +55,7 @@ single_tasks = ["cifar-like", "tin-like", "digits"]
 multi_tasks = ["tin-like"]  # Multi-Architecture NetSpace (Table 5.1 needs tin-like)
 population_tasks = ["cifar-like", "tin-like"]  # Multi-Architecture populations (accuracies of Table C.1)
 # populations (the thesis: 132 ResNet8, 1-600 epochs, 100/16/16; multi 60/50/60/100 + 16 + 16, 300 epochs)
-width = 0.25  # channel multiplier of every network (1 = the paper's)
+width = 0.25  # channel multiplier of every network (1 = as in the paper)
 single_split = [8, 0, 4]
 single_max_epochs = 16
 single_lr = 3e-3  # the thesis: Adam 1e-4 over up to 600 epochs
@@ -71,8 +71,8 @@ embedding = 64
 enc_channels = [8, 16]
 enc_height_channels = [32]
 dec_channels = [16, 8, 8]
-ns_steps = 60
-multi_steps = 60
+ns_steps = 200
+multi_steps = 120
 ns_lr = 1e-3
 meta_batch = 8
 multi_meta_batch = 1
@@ -86,12 +86,10 @@ sdf_points = 3000
 siren_hidden = 16
 siren_steps = 250
 siren_lr = 1e-3
-sdf_steps = 60
+sdf_steps = 200
 mesh_res = 24
 
 # %% tags=["hide-input"]
-import time
-
 import pandas as pd
 import torch
 from IPython.display import Markdown, display

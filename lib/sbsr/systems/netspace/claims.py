@@ -27,10 +27,12 @@ def single_claims(res, chance: float) -> pd.DataFrame:
     emb, wts = it[it["space"] == "embedding"], it[it["space"] == "weights"]
     lo = float(min(emb["accuracy"].iloc[0], emb["accuracy"].iloc[-1]))
     e_min, w_min = float(_interior(emb)["accuracy"].min()), float(_interior(wts)["accuracy"].min())
+    rho_txt = (f"Spearman ρ(target, predicted) = {rho:.2f}" if rho == rho else
+               "the predicted (or target) accuracies do not vary, so ρ is undefined")
     return claims_table([
         ("Predicted instances follow their targets (held-out instances).",
-         f"Spearman ρ(target, predicted) = {rho:.2f} over {len(inst)} test instances, mean |Δ| = {mae:.1f} points "
-         f"(holds when ρ ≥ 0.5)", bool(rho >= 0.5)),
+         f"{rho_txt} over {len(inst)} test instances, mean |Δ| = {mae:.1f} points (holds when ρ ≥ 0.5)",
+         bool(rho >= 0.5)),
         ("Interpolating embeddings gives instances that perform smoothly between the anchors.",
          f"lowest accuracy inside the embedding path {e_min:.1f} % vs the weaker decoded anchor {lo:.1f} % "
          f"(holds within {TOLERANCE:g} points)", bool(e_min >= lo - TOLERANCE)),
