@@ -95,9 +95,55 @@ def load_published(table_id: str, root: str | os.PathLike | None = None) -> pd.D
     return df
 
 
+# Wide published tables (data/published/README.md): the first two printed columns label the row, the others
+# hold the numbers. Kept in step with sbsr.book.status.WIDE_LABEL_COLUMNS / WIDE_META_COLUMNS.
+_WIDE_META = ("source_file", "table", "note")
+
+
+def _number(cell: str) -> float:
+    """A printed cell as a number: thousands separators and a trailing % dropped; NaN when it is not one
+    (``-`` = not reported, or a shape such as ``3 × 3 × 16``)."""
+    try:
+        return float(str(cell).strip().rstrip("%").replace(",", ""))
+    except ValueError:
+        return float("nan")
+
+
+def load_published_wide(table_id: str, root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """A wide published table (``ji_table_1``, ``thesis_table_C_1``) in the long schema: ``category`` = the
+    first label column (filled down), ``row`` = the second, ``metric`` = each printed data column, ``value``
+    = the cell as a number (NaN when it is not one)."""
+    path = published_dir(root) / f"{table_id}.csv"
+    if not path.is_file():
+        raise ResultsError(f"{path}: no published table {table_id!r}")
+    wide = pd.read_csv(path, dtype=str, keep_default_na=False)
+    cols = [c for c in wide.columns if c not in _WIDE_META]
+    if len(cols) < 3 or not {"source_file", "table"} <= set(wide.columns):
+        raise ResultsError(f"{path}: not a wide published table (needs source_file, table, two label columns, data)")
+    cat_col, row_col, data_cols = cols[0], cols[1], cols[2:]
+    category = wide[cat_col].replace("", pd.NA).ffill().fillna("")
+    recs = []
+    for i, r in wide.iterrows():
+        for m in data_cols:
+            recs.append({"source_file": r["source_file"], "table": r["table"], "row": r[row_col],
+                         "category": category[i], "metric": m, "value": _number(r[m]), "plus_minus": float("nan"),
+                         "note": r.get("note", "")})
+    return pd.DataFrame(recs, columns=PUBLISHED_COLUMNS)
+
+
+def _published_any(table_id: str, root=None) -> pd.DataFrame:
+    """:func:`load_published`, or :func:`load_published_wide` for a wide table."""
+    try:
+        return load_published(table_id, root)
+    except ResultsError as exc:
+        if "not a long-format" not in str(exc):
+            raise
+        return load_published_wide(table_id, root)
+
+
 def published_rows(table_id: str, root: str | os.PathLike | None = None) -> list[str]:
     """Row labels of a published table, in printed order."""
-    return list(dict.fromkeys(load_published(table_id, root)["row"]))
+    return list(dict.fromkeys(_published_any(table_id, root)["row"]))
 
 
 def make_results(
@@ -126,7 +172,7 @@ def make_results(
     if rep.duplicated(KEY).any():
         dup = rep[rep.duplicated(KEY, keep=False)].head(3).to_dict("records")
         raise ResultsError(f"reproduced table for {table_id} repeats keys, e.g. {dup}")
-    pub = load_published(table_id, root)
+    pub = _published_any(table_id, root)
     pub = pub[KEY + ["value", "plus_minus", "table"]].rename(
         columns={"value": "published_value", "plus_minus": "published_plus_minus"}
     )
@@ -229,7 +275,7 @@ def side_by_side(results: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
 
 
 def banner(table_id: str, data: str, encoder: str, profile: str, root=None) -> str:
-    pub = load_published(table_id, root)
+    pub = _published_any(table_id, root)
     source = pub["source_file"].iloc[0] if len(pub) else ""
     setting = PUBLISHED_TABLE_SETTING.get(table_id, PUBLISHED_SETTING.get(source, source))
     printed = pub["table"].iloc[0] if len(pub) else table_id
