@@ -107,13 +107,19 @@ dfig.samples_figure({w: p.bench for w, p in prepared.items()}).show()
 
 # %%
 base = TrainConfig(epochs=int(epochs))
-frames, kept = [], {}
-for which in BENCHES:
-    df, k = ex.run_grid(prepared[which], ex.runs_for(which), list(seeds), base, device=session.device,
-                        keep_seed=int(seeds[0]), progress=progress)
-    frames.append(df)
-    kept[which] = k
-metrics = pd.concat(frames, ignore_index=True)
+frames, kept = {}, {}
+
+
+def train_benchmark(which):
+    frames[which], kept[which] = ex.run_grid(prepared[which], ex.runs_for(which), list(seeds), base,
+                                             device=session.device, keep_seed=int(seeds[0]), progress=progress)
+
+
+train_benchmark("MI3DOR")
+
+# %%
+train_benchmark("MI3DOR-2")
+metrics = pd.concat([frames[w] for w in BENCHES], ignore_index=True)
 summary = ex.summarise(metrics)
 print(f"{metrics[['benchmark', 'run', 'seed']].drop_duplicates().shape[0]} training runs, seeds {list(seeds)}")
 

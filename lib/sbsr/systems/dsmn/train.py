@@ -49,7 +49,7 @@ class TrainConfig:
     jan_weight: float = 1.0
     temperature: float = 10.0    # T of Eq. 3
     epochs: int = 20
-    batch_images: int = 32
+    batch_images: int = 64      # the paper: batch size 64
     batch_models: int = 8
     lr: float = 0.01
     momentum: float = 0.9
