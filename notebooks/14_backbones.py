@@ -68,8 +68,8 @@ from sbsr.book import live, load_published, make_results, show_results, write_re
 from sbsr.book.figures.retrieval import image_grid
 from sbsr.encoders.registry import build_minclip_encoder
 from sbsr.encoders import EncoderChoice, encoder_table
-from sbsr.systems.clip_retrieval.experiments import EncoderBudget, Evaluator, accuracy_rows, open_experiment
-                                        gallery_sizes)
+from sbsr.systems.clip_retrieval.experiments import (EncoderBudget, Evaluator, accuracy_rows, gallery_sizes,
+                                                    open_experiment)
 from sbsr.retrieval.pipeline import AS_IS, METHODS, RetrievalSettings
 
 # %% [markdown]
