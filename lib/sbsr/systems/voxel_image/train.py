@@ -44,7 +44,7 @@ def triplet_batch_loss(model, loss_kind, loss_fn, data: CarData, rows: np.ndarra
 
 def train_encoder(model: CrossDomainEncoder, data: CarData, loss_kind: str = "triplet", iterations: int = 100,
                   batch: int = 24, eval_every: int = 20, seed: int = 0, device: str = "cpu",
-                  test_set_triplets: int = 96) -> TrainResult:
+                  test_set_triplets: int = 48) -> TrainResult:
     """Train ``model`` on triplets of the training cars; every ``eval_every`` iterations record the loss
     on one held-out test mini-batch (a fresh one each time, as the paper) and on a fixed set of
     ``test_set_triplets`` test triplets (the "full test set" curve: the mean loss of its mini-batches of
