@@ -148,3 +148,13 @@ def test_status_reads_a_wide_results_table(tmp_path: Path):
     row = status.StatusRow(id="ji_table_1", kind="table", seed="", label="", caption="", status=status.NOT_YET)
     out = status._wide_table_status(path, row, n_published=2)
     assert out.matched == 1 and out.status == status.PARTIALLY and out.profile == "quick"
+
+
+def test_car_data_cache_roundtrip_and_given_meshes(tmp_path: Path):
+    meshes = [(f"m{i}", generate_shape("car", 3, i)) for i in range(3)]
+    a = vdata.load_or_build(tmp_path, n_cars=3, views=2, voxel_res=8, image_size=16, seed=0, meshes=meshes)
+    b = vdata.load_or_build(tmp_path, n_cars=3, views=2, voxel_res=8, image_size=16, seed=0, meshes=meshes)
+    assert a.shape_ids == ["m0", "m1", "m2"] == b.shape_ids
+    assert np.array_equal(a.images, b.images) and np.array_equal(a.voxels, b.voxels)
+    assert a.voxels.shape == (3, 8, 8, 8) and a.images.shape == (3, 2, 16, 16, 3)
+    assert len(list((tmp_path / "voxel_image").glob("cars-*.npz"))) == 1

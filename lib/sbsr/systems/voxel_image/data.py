@@ -138,7 +138,7 @@ def build_car_data(n_cars: int, views: int, voxel_res: int, image_size: int, see
         source = f"procedural car (seed {seed})"
     else:
         meshes = list(meshes)[:n_cars]
-        source = "ShapeNetCore v2 cars (02958343)"
+        source = "given meshes (e.g. ShapeNetCore v2 cars, synset 02958343)"
     vox, imgs, vps, ids, subs = [], [], [], [], []
     it = progress(meshes, desc="voxels and views") if progress else meshes
     for k, (mid, mesh) in enumerate(it):
@@ -163,8 +163,11 @@ def shapenet_car_meshes(root: str | Path, limit: int | None = None):
 def load_or_build(cache_dir: str | Path, **kwargs) -> CarData:
     """:func:`build_car_data` cached as one ``.npz`` under ``cache_dir/voxel_image/`` (atomic write),
     keyed by the arguments."""
-    key = hashlib.sha256(json.dumps({k: v for k, v in kwargs.items() if k != "progress"},
-                                    sort_keys=True).encode()).hexdigest()[:12]
+    spec = {k: v for k, v in kwargs.items() if k not in ("progress", "meshes")}
+    if kwargs.get("meshes") is not None:  # real meshes: keyed by their ids
+        kwargs["meshes"] = list(kwargs["meshes"])
+        spec["mesh_ids"] = [str(mid) for mid, _ in kwargs["meshes"]]
+    key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
     path = Path(cache_dir) / "voxel_image" / f"cars-{key}.npz"
     if path.is_file():
         z = np.load(path, allow_pickle=False)
