@@ -222,6 +222,8 @@ def table_status(item: PublishedItem, root: Path, row: StatusRow) -> StatusRow:
     if not path.is_file():
         row.status = NOT_YET
         return row
+    if keys is None and not set(RESULT_COLUMNS) <= set(pd.read_csv(path, nrows=0).columns):
+        return _wide_table_status(path, row, n_published)
     df = _read_results_file(path)
     best = None
     groups = list(df.groupby(RUN_KEY, sort=False)) if len(df) else []
@@ -244,6 +246,31 @@ def table_status(item: PublishedItem, root: Path, row: StatusRow) -> StatusRow:
         row.status = NOT_YET
     if row.runs > 1:
         row.note = f"{row.runs} runs in results/{item.id}.csv"
+    return row
+
+
+def _wide_table_status(path: Path, row: StatusRow, n_published: int) -> StatusRow:
+    """A results file in the wide schema of its published table: every printed column ``C`` sits beside
+    ``C (published)``; the covered numbers are the cells where both are filled (no median |Δ|: the
+    cells are sizes and byte counts as printed, compared in the chapter)."""
+    wide = pd.read_csv(path, dtype=str, keep_default_na=False)
+    pairs = [c[: -len(" (published)")] for c in wide.columns if c.endswith(" (published)")]
+    if not pairs or any(c not in wide.columns for c in pairs + RUN_KEY):
+        raise StatusError(f"{path}: a wide results table needs columns C and 'C (published)' and {RUN_KEY}")
+    best = None
+    groups = list(wide.groupby(RUN_KEY, sort=False))
+    for (data, encoder, profile), run in groups:
+        filled = [((run[c].str.strip() != "") & (run[f"{c} (published)"].str.strip() != "")).sum() for c in pairs]
+        rank = (int(sum(filled)), profile == "full")
+        if best is None or rank > best[0]:
+            best = (rank, data, encoder, profile)
+    row.runs = len(groups)
+    if best is None:
+        row.status = NOT_YET
+        return row
+    (matched, _), row.data, row.encoder, row.profile = best
+    row.matched = min(matched, n_published)
+    row.status = REPRODUCED if n_published and row.matched >= n_published else (PARTIALLY if matched else NOT_YET)
     return row
 
 

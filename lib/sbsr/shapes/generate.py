@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import airplane, cabinet, chair, household, lamp, table, vessels
+from . import airplane, cabinet, car, chair, household, lamp, table, vessels
 from ..io import to_jsonable
 from .base import Shape, normalization_transform
 from .orientation import from_build_frame
@@ -29,7 +29,7 @@ V1_SPECS: tuple[CategorySpec, ...] = (
 )
 
 #: Every procedural category, one declarative entry each (declared in its own module), by name.
-REGISTRY: dict[str, CategorySpec] = {spec.name: spec for spec in (*V1_SPECS,)}
+REGISTRY: dict[str, CategorySpec] = {spec.name: spec for spec in (*V1_SPECS, car.SPEC)}
 
 #: The v1 categories (see :data:`V1_SPECS`), in a fixed order.
 CATEGORIES: tuple[str, ...] = tuple(spec.name for spec in V1_SPECS)
