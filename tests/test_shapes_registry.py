@@ -30,17 +30,19 @@ from sbsr.shapes.base import signed_volume
 SHAPES_DIR = Path(car.__file__).parent
 
 # sha256 (first 16 hex) of (vertices, faces, part ids, part names, params, meta, four captions, describe(),
-# shape id) of generate_shape(category, 7, i), computed on the code before the registry refactor: the
-# shipped minclip checkpoint and every procedural dataset depend on these shapes staying byte-identical.
+# shape id) of generate_shape(category, 7, i): the shipped minclip checkpoint and every procedural dataset depend
+# on these shapes staying byte-identical. Taken before the registry refactor, and taken again after the
+# orientation fix (ShapeNet's front -Z) turned every shape 180° about +Y: the turned shapes were checked to equal
+# the old ones exactly (x, z -> -x, -z; same faces, parts, params and captions) before these values replaced them.
 BEFORE_REFACTOR = {
-    "airplane/0": "b9453b978a1a62ca", "airplane/1": "0bfb558c214e867b", "bed/0": "40b49580b3b0fbe6",
-    "bed/1": "f3aa45b962685506", "bookshelf/0": "7e3727b889f90c74", "bookshelf/1": "18833079542ca126",
-    "bottle/0": "a67aea5e32ebdb38", "bottle/1": "69c8af1c20ca736a", "cabinet/0": "cb60f84dc2bf8311",
-    "cabinet/1": "3a4d936be32ae324", "chair/0": "11b41987f8f99f24", "chair/1": "fdba6e51098dfc49",
-    "lamp/0": "3373e840e2df323e", "lamp/1": "c3b19cfb4c0953be", "mug/0": "935b29d7f71a39c8",
-    "mug/1": "10346b2d09ec476e", "sofa/0": "8422b2fc0782cf52", "sofa/1": "ffd470de3cdf2659",
-    "table/0": "dd0af2c879bf3fce", "table/1": "dbec5adc5b851491", "vase/0": "467b1325dc1619f4",
-    "vase/1": "8b56635fb0716cd6",
+    "airplane/0": "d2dc18b9a40430ee", "airplane/1": "256140742345fe6f", "bed/0": "801dd341d4ca6f55",
+    "bed/1": "1b84eee42ae1bbe3", "bookshelf/0": "21f0c620366a5722", "bookshelf/1": "1269b40e82133a1c",
+    "bottle/0": "684d680013a5a4bc", "bottle/1": "d3c7eb4b5accbb6f", "cabinet/0": "063f9c4948108e6c",
+    "cabinet/1": "86609bfeb5cb5c47", "chair/0": "1e5090919860ca66", "chair/1": "38dad5c5b97c2065",
+    "lamp/0": "b9f3159893163c26", "lamp/1": "2e04d8b0fe4bc43a", "mug/0": "1a0a1d1860d5afbb",
+    "mug/1": "fd7b3ad2a472fbe5", "sofa/0": "6711f77d113e2433", "sofa/1": "c3ced136c8e7ea6a",
+    "table/0": "a9b61c5ea1338c1d", "table/1": "1e823adb63d9e146", "vase/0": "bbd84d0c0eb0cabb",
+    "vase/1": "b2198d12d121062a",
 }
 
 

@@ -28,3 +28,12 @@ def test_claims_markdown_counts_what_holds():
     text = claims_markdown({"enc": table}, {"enc": "3 queries"})
     assert text.splitlines()[0] == "* **enc** (3 queries): 2 of 3 statements hold."
     assert "B. — **does not hold** here: b." in text
+
+
+def test_every_system_has_its_chapters_in_the_book(project_root):
+    names = load_profiles(project_root / "notebooks" / "profiles.yml").names()
+    for spec in SYSTEMS:
+        missing = [c for c in spec.chapters if c not in names]
+        assert not missing, f"{spec.name}: chapters {missing} are not in notebooks/profiles.yml"
+        for chapter in spec.chapters:
+            assert (project_root / "notebooks" / f"{chapter}.py").is_file()

@@ -21,7 +21,6 @@ the initial value), momentum 0.9, weight decay 5e-4; a fine-tuned backbone gets 
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
@@ -201,25 +200,6 @@ def evaluate(net: RetrievalNet, queries: TrainData, query_labels, gallery: np.nd
     g = embed(net, queries, gallery, "model", device)
     dist = official_distances(q, g)
     return class_retrieval_metrics(dist, query_labels, gallery_labels).as_dict(), q, g, dist
-
-
-def _main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="Train DSMN on the quick procedural MI3DOR stand-in and print "
-                                                 "the six metrics (no checkpoint is shipped).")
-    parser.add_argument("--retrain", action="store_true", help="train (the only action)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--cache-dir", default="data/cache")
-    args = parser.parse_args(argv)
-    from .experiments import prepare_benchmark
-
-    prep = prepare_benchmark("MI3DOR", "quick", cache_dir=args.cache_dir, device="cpu")
-    res = train(prep.train_data, prep.n_classes, replace(TrainConfig(), seed=args.seed))
-    metrics, *_ = evaluate(res.net, prep.test_data, prep.test_image_labels, prep.test_models, prep.test_model_labels)
-    print(asdict(res.config), metrics, f"{res.seconds_per_epoch:.3f} s/epoch")
-
-
-if __name__ == "__main__":
-    _main()
 
 
 __all__ = ["TrainConfig", "TrainData", "TrainResult", "dsmn_parts", "embed", "evaluate", "pair_js",
