@@ -69,7 +69,7 @@ from IPython.display import Markdown, display
 
 from sbsr.book import live, progress, setup
 from sbsr.book.claims import claims_markdown
-from sbsr.book.figures.gallery import image_grid
+from sbsr.book.figures.gallery import gallery_grid
 from sbsr.io import atomic_path
 from sbsr.systems.voxel_image import claims, data as vdata, experiments as ex, figures as figs
 from sbsr.systems.voxel_image.models import CANDIDATES, LOSSES, PAPER_IMAGE, PAPER_VOXEL, CrossDomainEncoder
@@ -132,7 +132,7 @@ for car, pv, neg, nv in triplet:
     side = (occ.any(axis=0)[::-1] * 255).astype(np.uint8)  # voxels seen from the side (+X): rows y (up), cols z
     tiles += [np.repeat(255 - side[..., None], 3, 2), cars.images[car, pv], cars.images[neg, nv]]
     titles += [f"voxels of car {car} ({cars.subtypes[car]})", f"positive: car {car}", f"negative: car {neg}"]
-image_grid(tiles, titles=titles, ncols=3, title="Fig. 1 (here): triplets of voxels, positive and negative images").show()
+gallery_grid(tiles, titles=titles, ncols=3, title="Fig. 1 (here): triplets of voxels, positive and negative images").show()
 
 # %% [markdown]
 # ## The encoder of Table 1, computed from the model
