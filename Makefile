@@ -12,12 +12,12 @@ CHROMIUM ?= /usr/bin/chromium
 # Debian's package manager, used only when a tool is missing and we are root (CI, containers).
 APT := $(shell [ "$$(id -u)" = 0 ] && command -v apt-get)
 
-.PHONY: book test setup assets browser clean
+.PHONY: book test setup assets browser blender clean
 
-book: setup
+book: setup blender
 	$(PY) -m sbsr.book.build --profile $(PROFILE) $(if $(DEVICE),--device $(DEVICE))
 
-test: setup browser
+test: setup browser blender
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: $(STAMP) assets
@@ -39,6 +39,12 @@ assets: $(STAMP)
 browser:
 	@test -x $(CHROMIUM) || { test -n "$(APT)" && $(APT) update -qq && $(APT) install -y -qq chromium >/dev/null; } \
 		|| echo "make: $(CHROMIUM) is missing and cannot be installed here; the browser tests will be skipped" >&2
+
+# Blender Freestyle, the thesis's line renderer, for the data chapter's clean / messy / Freestyle comparison and
+# the Freestyle tests: Debian's blender package (never a download of its own). Without it they are skipped.
+blender:
+	@command -v blender >/dev/null || { test -n "$(APT)" && $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq blender >/dev/null; } \
+		|| echo "make: blender is missing and cannot be installed here; the Freestyle comparisons will be skipped" >&2
 
 clean:
 	rm -rf _build book/chapters results/*.csv results/run-summary.json test-artifacts

@@ -16,13 +16,13 @@ machine).
 from __future__ import annotations
 
 import platform
-import shutil
 import sys
 import time
 from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import ndimage
 
 from . import Camera, prepare_mesh, render, render_natural
 from .blender import blender_available, render_lines_blender
@@ -91,11 +91,6 @@ def time_views(fn: Callable[[Camera], object], cameras: Sequence[Camera], repeat
     return float(best)
 
 
-def blender_available() -> bool:
-    """True when a ``blender`` executable is on PATH (the Freestyle backend can be timed)."""
-    return shutil.which("blender") is not None
-
-
 def run_benchmark(n_views: int = 60, repeats: int = 3, image_size: int = 224, blender_views: int = 3,
                   mesh=None, progress: Callable | None = None) -> dict:
     """Time every output of the renderer; returns a JSON-serialisable dict.
@@ -161,26 +156,48 @@ def line_iou(a: np.ndarray, b: np.ndarray, threshold: int = 128) -> float:
     return float((la & lb).sum() / union) if union else 1.0
 
 
+def line_chamfer(a: np.ndarray, b: np.ndarray, threshold: int = 128) -> float:
+    """Symmetric chamfer distance between the line pixels (value < ``threshold``) of two lines images, in
+    pixels: the mean over both images' line pixels of the distance to the nearest line pixel of the other
+    (0 when both are empty, inf when only one is). Unlike the IoU it measures how far apart two renderers'
+    strokes lie, not whether they hit the same pixels."""
+    la, lb = np.asarray(a) < threshold, np.asarray(b) < threshold
+    if not la.any() and not lb.any():
+        return 0.0
+    if not la.any() or not lb.any():
+        return float("inf")
+    to_b = ndimage.distance_transform_edt(~lb)[la]
+    to_a = ndimage.distance_transform_edt(~la)[lb]
+    return float((to_b.sum() + to_a.sum()) / (len(to_b) + len(to_a)))
+
+
 def messy_lines_study(shapes, azimuths: Sequence[float] = (0.0, 30.0, 75.0), defects=None, seed: int = 0,
-                      image_size: int = 224, blender: bool | None = None, keep_images: bool = False,
-                      progress: Callable | None = None):
+                      image_size: int = 224, blender: bool | None = None, blender_views: int | None = None,
+                      keep_images: bool = False, progress: Callable | None = None):
     """Line renderings of clean meshes against the same meshes with real-mesh defects
     (:func:`sbsr.render.messy.messy`), one defect at a time and all together.
 
-    Returns ``(table, images)``: one row per (shape, azimuth, defect) with the line-pixel IoU against the
-    clean NumPy rendering, the seconds of the messy render, and with Blender on PATH (``blender=None``) or
-    when asked, the IoU of Freestyle's rendering of the messy mesh against the clean NumPy one;
-    ``images[(shape_id, azimuth, defect)]`` = (clean, messy[, freestyle]) when ``keep_images``.
+    Returns ``(table, images)``: one row per (shape, azimuth, defect) with the line-pixel IoU of the messy
+    NumPy rendering against the clean one (``IoU numpy``) and the seconds of the messy render. With Blender
+    (on PATH when ``blender=None``, or when asked) the first ``blender_views`` (shape, azimuth) views (all when
+    None) are also rendered by Freestyle, clean and messy: ``IoU freestyle`` is Freestyle's messy rendering
+    against its clean one (how Freestyle itself copes with the defect), and ``chamfer numpy-freestyle px``
+    the chamfer distance (:func:`line_chamfer`) between the two renderers' messy renderings.
+    ``images[(shape_id, azimuth, defect)]`` = (clean, messy[, Freestyle messy, Freestyle clean]) when
+    ``keep_images``.
     """
     defects = tuple(DEFECTS if defects is None else defects)
     cases = [(d,) for d in defects] + ([defects] if len(defects) > 1 else [])
     use_blender = blender_available() if blender is None else bool(blender)
     rows, images = [], {}
     jobs = [(shape, az) for shape in shapes for az in azimuths]
-    for shape, az in (progress(jobs, desc="messy meshes") if progress is not None else jobs):
+    n_blender = len(jobs) if blender_views is None else int(blender_views)
+    for j, (shape, az) in enumerate(progress(jobs, desc="messy meshes") if progress is not None else jobs):
         sid = getattr(shape, "shape_id", "mesh")
         cam = Camera(azimuth=az, image_size=image_size)
         clean = render(shape, cam, outputs=("lines",)).lines
+        with_blender = use_blender and j < n_blender
+        fs_clean = render_lines_blender(prepare_mesh(shape), cam) if with_blender else None
         for case in cases:
             bad = messy(shape, seed=seed, defects=case)
             t0 = time.perf_counter()
@@ -190,10 +207,11 @@ def messy_lines_study(shapes, azimuths: Sequence[float] = (0.0, 30.0, 75.0), def
             row = {"shape": sid, "azimuth": az, "defect": name, "faces clean": len(shape.faces),
                    "faces messy": len(bad.faces), "IoU numpy": line_iou(clean, lines), "s per view": elapsed}
             kept = [clean, lines]
-            if use_blender:
+            if with_blender:
                 freestyle = render_lines_blender(prepare_mesh(bad), cam)
-                row["IoU freestyle"] = line_iou(clean, freestyle)
-                kept.append(freestyle)
+                row["IoU freestyle"] = line_iou(fs_clean, freestyle)
+                row["chamfer numpy-freestyle px"] = line_chamfer(lines, freestyle)
+                kept += [freestyle, fs_clean]
             rows.append(row)
             if keep_images:
                 images[(sid, az, name)] = tuple(kept)

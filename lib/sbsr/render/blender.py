@@ -81,7 +81,7 @@ scene.camera = cam
 
 r = scene.render
 r.engine = "CYCLES"
-scene.cycles.samples = 4
+scene.cycles.samples = 32
 scene.cycles.device = "CPU"
 scene.cycles.use_denoising = False
 for _vl in scene.view_layers:

@@ -65,6 +65,7 @@ def _classify_edges(raster: Raster, kinds: Sequence[str], crease_angle: float):
     if "silhouette" in kinds:
         code[silhouette] = 0
     code[border & data.face_dangling[f0]] = -1        # the loose borders of fins
+    code[data.face_interior[f0]] = -1                  # bodies hidden inside others (interior walls)
     sel = np.flatnonzero(code >= 0)
     return sel, code[sel]
 

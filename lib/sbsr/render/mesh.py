@@ -39,7 +39,9 @@ class MeshData:
     ``dihedral`` uses locally consistent (unoriented) normals, so a flipped face makes neither a crease
     nor a silhouette; sliver faces (height below ``SLIVER_HEIGHT`` of the diagonal) take the normal and facing of
     a neighbour that continues their surface; a non-manifold edge is a crease unless the surface runs flat across it (fins, interior
-    faces); ``closed`` also needs consistent winding (otherwise both sides are rasterised).
+    faces); ``closed`` also needs consistent winding (otherwise both sides are rasterised) and ignores the
+    loose borders of fins; bodies (connected pieces) lying inside a closed body of the mesh are interior
+    (``face_interior``) and draw no lines.
     """
 
     vertices: np.ndarray        # (V,3) float64
@@ -64,6 +66,9 @@ class MeshData:
                                 # with inconsistent winding, re-oriented body by body)
     face_group: np.ndarray      # (F,) int64, the face that stands for this one in the edge topology (itself,
                                 # or an earlier face of its part over the same welded vertices)
+    face_interior: np.ndarray   # (F,) bool, the face belongs to a body that lies inside a closed body of the
+                                # mesh (interior walls, inner copies): it can never be seen, its edges are
+                                # never lines
 
 
 def _mesh_key(vertices: np.ndarray, faces: np.ndarray, part_ids: np.ndarray | None) -> str:
@@ -107,7 +112,7 @@ def prepare_mesh(mesh) -> MeshData:
     data = _build(vertices, faces, part_ids, key)
     for arr in (data.vertices, data.faces, data.part_ids, data.face_normals, data.edges, data.edge_faces,
                 data.edge_flipped, data.edge_reliable, data.face_group, data.face_proxy, data.face_proxy_flip,
-                data.face_flip, data.face_dangling):
+                data.face_flip, data.face_dangling, data.face_interior):
         arr.setflags(write=False)
     with _LOCK:
         _CACHE[key] = data
@@ -128,7 +133,7 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
                         edge_flipped=np.zeros(0, bool), edge_reliable=np.zeros(0, bool),
                         face_proxy=np.zeros(0, np.int64), face_proxy_flip=np.zeros(0, bool),
                         face_flip=np.zeros(0, bool), face_dangling=np.zeros(0, bool),
-                        face_group=np.zeros(0, np.int64))
+                        face_group=np.zeros(0, np.int64), face_interior=np.zeros(0, bool))
     tri = vertices[faces]
     normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     norm = np.linalg.norm(normals, axis=1, keepdims=True)
@@ -190,16 +195,22 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
     if np.any(nonmanifold):
         dihedral, nonmanifold = _nonmanifold_edges(vertices, first, wf, edges_w, half_face, order, starts,
                                                    counts, normals, part_ids, dihedral, nonmanifold)
-        dangling = _dangling_sheets(half, half_face, order, starts, counts, eff_normals, edge_faces, flipped,
-                                    dihedral, nonmanifold, n_faces)
+        dangling, resolved = _dangling_sheets(half, half_face, order, starts, counts, eff_normals, edge_faces,
+                                              flipped, dihedral, nonmanifold, n_faces)
     else:
-        dangling = np.zeros(n_faces, dtype=bool)
+        dangling, resolved = np.zeros(n_faces, dtype=bool), np.zeros(len(counts), dtype=bool)
     edges = first[edges_w] if len(edges_w) else np.zeros((0, 2), dtype=np.int64)
     face_flip = np.zeros(n_faces, dtype=bool)
-    closed = bool(len(counts)) and bool(np.all(counts >= 2))
-    if closed and np.any(flipped):
-        face_flip, closed = _consistent_outward(vertices, faces, wf, face_group, edge_faces[counts == 2],
-                                                flipped[counts == 2], n_faces)
+    # the loose borders of fins do not open the surface they hang in
+    border_edge = counts == 1
+    closed = bool(len(counts)) and bool(np.all(~border_edge | dangling[f0]))
+    # pairs of faces across manifold edges, and edges that are manifold once the fins on them are left out
+    # (flipped means nothing on a non-manifold edge)
+    manifold = (counts == 2) | resolved
+    if closed and np.any(flipped[manifold]):
+        face_flip, closed = _consistent_outward(vertices, faces, wf, face_group, edge_faces[manifold],
+                                                flipped[manifold], n_faces)
+    interior = _interior_bodies(vertices, first, wf, topo & ~dangling, edge_faces[manifold])
     return MeshData(
         vertices=vertices,
         faces=faces,
@@ -218,6 +229,7 @@ def _build(vertices, faces, part_ids, key) -> MeshData:
         face_flip=face_flip,
         face_group=face_group,
         face_dangling=dangling[face_group],
+        face_interior=interior[face_group],
     )
 
 
@@ -251,21 +263,33 @@ def _nonmanifold_edges(vertices, first, wf, edges_w, half_face, order, starts, c
 
 def _dangling_sheets(half, half_face, order, starts, counts, eff_normals, edge_faces, flipped, dihedral,
                      nonmanifold, n_faces):
-    """Faces of open sheets hanging on a surface edge (fins). At an edge with an odd number (>= 3) of faces,
-    the faces that have a border edge are dangling sheets when exactly two faces without one remain: the
-    edge is then decided on those two (crease or not, as a manifold edge), and the sheets are marked so that
-    their borders are not drawn. Updates ``edge_faces``, ``flipped``, ``dihedral`` and ``nonmanifold`` in
-    place; returns the dangling faces."""
+    """Faces of open sheets hanging on a surface edge (fins). At an edge with three or more faces, the faces
+    of pieces with a border (faces joined across manifold edges) are dangling sheets when some faces of
+    closed pieces remain; the sheets are marked
+    with the whole of their pieces so that their borders are not drawn, and when exactly two faces remain the edge is decided on those two
+    (crease or not, as a manifold edge; more than two stay a non-manifold edge, as without the sheets).
+    Updates ``edge_faces``, ``flipped``, ``dihedral`` and ``nonmanifold`` in place; returns the dangling
+    faces and the edges decided on two faces."""
     dangling = np.zeros(n_faces, dtype=bool)
+    resolved = np.zeros(len(counts), dtype=bool)
     border = counts == 1
-    has_border = np.zeros(n_faces, dtype=bool)
-    has_border[half_face[order[starts[border]]]] = True
-    for e in np.flatnonzero((counts >= 3) & (counts % 2 == 1)):
+    # a face belongs to an open sheet when its piece (faces joined across manifold edges) has a border:
+    # a fin split into a fan of slivers is one sheet although its face on the edge has no border of its own
+    pairs = edge_faces[counts == 2]
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n_faces, n_faces))
+    _, piece = connected_components(graph, directed=False)
+    open_piece = np.zeros(piece.max() + 1, dtype=bool)
+    open_piece[piece[half_face[order[starts[border]]]]] = True
+    has_border = open_piece[piece]
+    hanging = np.zeros(len(open_piece), dtype=bool)        # open pieces hanging on an edge of the surface
+    for e in np.flatnonzero(counts >= 3):
         hs = order[starts[e]:starts[e] + counts[e]]
         sheet = has_border[half_face[hs]]
-        if sheet.all() or (~sheet).sum() != 2:
+        if sheet.all() or not sheet.any():
             continue
-        dangling[half_face[hs[sheet]]] = True
+        hanging[piece[half_face[hs[sheet]]]] = True
+        if (~sheet).sum() != 2:
+            continue
         h0, h1 = hs[~sheet]
         f0, f1 = half_face[h0], half_face[h1]
         flip = bool(half[h0, 0] == half[h1, 0])
@@ -275,7 +299,9 @@ def _dangling_sheets(half, half_face, order, starts, counts, eff_normals, edge_f
         ok = np.any(n0 != 0) and np.any(n1 != 0)
         dihedral[e] = float(np.degrees(np.arccos(np.clip(np.dot(n0, n1), -1.0, 1.0)))) if ok else 0.0
         nonmanifold[e] = False
-    return dangling
+        resolved[e] = True
+    dangling[:] = hanging[piece]
+    return dangling, resolved
 
 
 def _sliver_proxies(vertices, first, wf, reliable, edge_codes, n_weld, edge_faces, flipped):
@@ -357,3 +383,112 @@ def _winding_differs(faces, face_group):
     for shift in range(3):
         same |= np.all(np.roll(rep, shift, axis=1) == faces, axis=1)
     return ~same
+
+
+#: Directions of the rays of the inside test (:func:`_inside_closed`): generic, so that rays do not run
+#: along the axis-aligned faces and edges of modelled objects.
+_RAYS = np.array([[0.5773, 0.6547, 0.4880], [-0.7071, 0.3162, 0.6325], [0.2673, -0.8018, 0.5345]])
+
+
+def _inside_closed(points: np.ndarray, tri: np.ndarray) -> np.ndarray:
+    """Whether each point (P,3) lies inside the closed surface ``tri`` (T,3,3): the parity of the number of
+    crossings of a ray from the point (Moller-Trumbore), majority of three generic directions. Parity needs
+    no consistent winding, so flipped faces do not matter. Each ray meets only the triangles binned in its
+    cell of a grid over the plane across the ray, so a large surface costs about O(T + P)."""
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    votes = np.zeros(len(points), dtype=np.int64)
+    if len(points) == 0 or len(tri) == 0:
+        return votes > 0
+    for d in _RAYS / np.linalg.norm(_RAYS, axis=1, keepdims=True):
+        u = np.cross(d, [1.0, 0.0, 0.0])
+        u /= np.linalg.norm(u)
+        basis = np.stack([u, np.cross(d, u)], axis=1)                 # (3,2): the plane across the ray
+        t2 = tri @ basis                                              # (T,3,2)
+        p2 = points @ basis                                           # (P,2)
+        lo, hi = t2.min(axis=1), t2.max(axis=1)
+        g = int(np.clip(np.sqrt(len(tri)) / 2, 1, 256))
+        origin = lo.min(axis=0)
+        cell = np.maximum((hi.max(axis=0) - origin) / g, 1e-300)
+        c0 = np.clip(np.floor((lo - origin) / cell), 0, g - 1).astype(np.int64)
+        c1 = np.clip(np.floor((hi - origin) / cell), 0, g - 1).astype(np.int64)
+        nx, ny = c1[:, 0] - c0[:, 0] + 1, c1[:, 1] - c0[:, 1] + 1
+        owner = np.repeat(np.arange(len(tri)), nx * ny)
+        k = np.arange(len(owner)) - np.repeat(np.cumsum(nx * ny) - nx * ny, nx * ny)
+        cid = (c0[owner, 0] + k % nx[owner]) * g + (c0[owner, 1] + k // nx[owner])
+        order = np.argsort(cid, kind="stable")
+        starts = np.searchsorted(cid[order], np.arange(g * g + 1))
+        binned = owner[order]
+        pc = np.floor((p2 - origin) / cell).astype(np.int64)
+        on_grid = np.all((pc >= 0) & (pc < g), axis=1)
+        pid = np.where(on_grid, np.clip(pc[:, 0], 0, g - 1) * g + np.clip(pc[:, 1], 0, g - 1), 0)
+        n = np.where(on_grid, starts[pid + 1] - starts[pid], 0)
+        who = np.repeat(np.arange(len(points)), n)
+        t_idx = binned[np.repeat(starts[pid], n) + np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)]
+        v0 = tri[t_idx, 0]
+        e1, e2 = tri[t_idx, 1] - v0, tri[t_idx, 2] - v0
+        pvec = np.cross(d, e2)
+        det = np.einsum("ij,ij->i", e1, pvec)
+        ok = np.abs(det) > 1e-15
+        inv = np.divide(1.0, det, out=np.zeros_like(det), where=ok)
+        tvec = points[who] - v0
+        a = np.einsum("ij,ij->i", tvec, pvec) * inv
+        qvec = np.cross(tvec, e1)
+        b = (qvec @ d) * inv
+        t = np.einsum("ij,ij->i", qvec, e2) * inv
+        hits = ok & (a >= 0) & (b >= 0) & (a + b <= 1) & (t > 0)
+        votes += np.bincount(who[hits], minlength=len(points)) % 2
+    return votes >= 2
+
+
+def _interior_bodies(vertices, first, wf, solid, pairs, samples: int = 24) -> np.ndarray:
+    """Faces of pieces that lie inside a closed piece of the same mesh (interior walls and inner copies of
+    real meshes). A piece is a connected set of ``solid`` faces joined across the manifold edges ``pairs``
+    (so two boxes sharing an edge or overlapping are two pieces); it is closed when each of its edges is
+    used an even number of times by its own faces. A piece is interior when up to ``samples`` of its
+    vertices all lie inside one closed piece whose bounding box contains its own."""
+    n_faces = len(wf)
+    interior = np.zeros(n_faces, dtype=bool)
+    idx = np.flatnonzero(solid)
+    if len(idx) < 2:
+        return interior
+    keep = solid[pairs[:, 0]] & solid[pairs[:, 1]]
+    graph = coo_matrix((np.ones(int(keep.sum())), (pairs[keep, 0], pairs[keep, 1])), shape=(n_faces, n_faces))
+    _, label = connected_components(graph, directed=False)
+    names, piece = np.unique(label[idx], return_inverse=True)
+    if len(names) < 2:
+        return interior
+    f = wf[idx]
+    pts = vertices[first[f]]                                          # (S,3,3)
+    lo = np.full((len(names), 3), np.inf)
+    hi = np.full((len(names), 3), -np.inf)
+    np.minimum.at(lo, piece, pts.min(axis=1))
+    np.maximum.at(hi, piece, pts.max(axis=1))
+    # closed pieces: each (piece, welded edge) used an even number of times
+    und = np.sort(np.stack([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]], axis=1).reshape(-1, 2), axis=1)
+    edge_piece = np.repeat(piece, 3)
+    _, inverse, counts = np.unique(np.column_stack([edge_piece, und]), axis=0, return_inverse=True,
+                                   return_counts=True)
+    odd = np.zeros(len(names), dtype=bool)
+    odd[edge_piece[(counts % 2 == 1)[inverse.reshape(-1)]]] = True
+    closed_piece = ~odd
+    tol = 1e-9 * max(float(np.ptp(vertices, axis=0).max()), 1e-12)
+    by_piece = np.argsort(piece, kind="stable")
+    bounds = np.searchsorted(piece[by_piece], np.arange(len(names) + 1))
+    members = [by_piece[bounds[k]:bounds[k + 1]] for k in range(len(names))]
+    closed_ids = np.flatnonzero(closed_piece)
+    probes = {}
+    for a in range(len(names)):
+        verts = np.unique(f[members[a]])
+        probes[a] = vertices[first[verts[np.linspace(0, len(verts) - 1, min(samples, len(verts))).astype(int)]]]
+    found = np.zeros(len(names), dtype=bool)
+    for b in closed_ids:                 # every closed piece tests all the pieces its bounding box contains
+        guests = np.flatnonzero(np.all(lo >= lo[b] - tol, axis=1) & np.all(hi <= hi[b] + tol, axis=1) & ~found)
+        guests = guests[guests != b]
+        if len(guests) == 0:
+            continue
+        inside = _inside_closed(np.concatenate([probes[a] for a in guests]), pts[members[b]])
+        sizes = np.array([len(probes[a]) for a in guests])
+        found[guests[np.add.reduceat(~inside, np.cumsum(sizes) - sizes) == 0]] = True
+    for a in np.flatnonzero(found):
+        interior[idx[members[a]]] = True
+    return interior

@@ -8,9 +8,13 @@ without changing the surface one sees:
 * ``"double_sided"``: duplicated, opposite-facing faces (a copy of a random half of the faces, reversed);
 * ``"slivers"``: coplanar faces split into fans with slivers (a random third of the faces split into three
   around a point a hair's breadth inside one edge; vertices stored at float32 precision, like OBJ files);
-* ``"interior"``: interior faces (a copy of each body shrunk by 10% towards its centre, hidden inside it);
-* ``"fins"``: non-manifold edges (a triangle hanging inside the body from the first edge of a random tenth
-  of the faces).
+* ``"interior"``: interior faces (a copy of each convex body shrunk by 10% towards its vertex centroid,
+  hidden inside it);
+* ``"fins"``: non-manifold edges (a triangle hanging inside a convex body from the first edge of a random
+  tenth of its faces).
+
+Interior copies and fins go into convex bodies only: a non-convex body (a lamp's arched tube) shrunk
+towards a centre, or a fin pointing at it, would come out of the body and change the surface one sees.
 
 >>> from sbsr.shapes import generate_shape
 >>> bad = messy(generate_shape("chair", 0, 0), seed=0)
@@ -25,8 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import ConvexHull, QhullError
 
 DEFECTS = ("unmerged", "slivers", "flipped", "double_sided", "interior", "fins")
+_ORDER = ("interior", "fins", "slivers", "flipped", "double_sided", "unmerged")
 
 
 @dataclass
@@ -40,8 +46,10 @@ class MessyMesh:
 
 def messy(mesh, seed: int = 0, defects=DEFECTS) -> MessyMesh:
     """``mesh`` (``.vertices``, ``.faces``, optional ``.part_ids``) with the real-mesh ``defects`` applied
-    (any of :data:`DEFECTS`, applied in that order whatever order they are given in, so that double-sided
-    copies repeat the final faces; deterministic per ``seed``). The visible surface is unchanged."""
+    (any of :data:`DEFECTS`, deterministic per ``seed``). They are applied in a fixed order, whatever order
+    they are given in: interior copies and fins first (so that the later defects reach them too), then
+    slivers, flipped winding and double-sided copies (which repeat the final faces), and unmerged vertices
+    last. The visible surface is unchanged."""
     if isinstance(defects, str):
         defects = (defects,)
     unknown = set(defects) - set(DEFECTS)
@@ -52,7 +60,7 @@ def messy(mesh, seed: int = 0, defects=DEFECTS) -> MessyMesh:
     f = np.asarray(mesh.faces, dtype=np.int64).copy()
     p = getattr(mesh, "part_ids", None)
     p = np.zeros(len(f), np.int64) if p is None else np.asarray(p, dtype=np.int64).copy()
-    for defect in DEFECTS:                  # a fixed order, whatever order the caller lists them in
+    for defect in _ORDER:                   # a fixed order, whatever order the caller lists them in
         if defect in defects:
             v, f, p = _APPLY[defect](v, f, p, rng)
     return MessyMesh(vertices=v, faces=f, part_ids=p)
@@ -99,15 +107,33 @@ def _bodies(v, f):
     return label[f[:, 0]]
 
 
-def _interior(v, f, p, rng):
-    # every body (connected component) copied, shrunk by 10% towards its own centre: a hidden inner wall
-    vs, fs, ps = [v], [f], [p]
-    offset = len(v)
+def _convex_centres(v, f) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """The body of every face and, for each convex closed body (its volume within 1% of its convex hull's),
+    its vertex centroid: a point strictly inside it, towards which it can be shrunk without leaving it."""
     body = _bodies(v, f)
+    centres = {}
     for b in np.unique(body):
         faces = f[body == b]
+        used = np.unique(faces)
+        tri = v[faces]
+        volume = abs(np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum()) / 6.0
+        try:
+            hull = ConvexHull(v[used]).volume
+        except QhullError:           # flat or degenerate: no inside
+            continue
+        if hull > 0 and volume >= 0.99 * hull:
+            centres[int(b)] = v[used].mean(axis=0)
+    return body, centres
+
+
+def _interior(v, f, p, rng):
+    # every convex body copied, shrunk by 10% towards its vertex centroid: a hidden inner wall
+    vs, fs, ps = [v], [f], [p]
+    offset = len(v)
+    body, centres = _convex_centres(v, f)
+    for b, centre in centres.items():
+        faces = f[body == b]
         used, local = np.unique(faces, return_inverse=True)
-        centre = 0.5 * (v[used].min(axis=0) + v[used].max(axis=0))
         vs.append(centre + 0.9 * (v[used] - centre))
         fs.append(local.reshape(-1, 3) + offset)
         ps.append(p[body == b])
@@ -116,14 +142,13 @@ def _interior(v, f, p, rng):
 
 
 def _fins(v, f, p, rng):
-    # a triangle on edge (a, b) of a face whose third vertex lies inside the body: 0.3 of the way from
-    # the edge's midpoint towards the centre of the face's body (connected component)
-    pick = np.flatnonzero(rng.random(len(f)) < 0.1)
+    # a triangle on edge (a, b) of a face of a convex body whose third vertex lies inside the body: 0.3 of
+    # the way from the edge's midpoint towards the body's vertex centroid
+    body, centres = _convex_centres(v, f)
+    convex = np.isin(body, list(centres))
+    pick = np.flatnonzero((rng.random(len(f)) < 0.1) & convex)
     a, b = f[pick, 0], f[pick, 1]
-    body = _bodies(v, f)
-    centres = {k: 0.5 * (v[np.unique(f[body == k])].min(axis=0) + v[np.unique(f[body == k])].max(axis=0))
-               for k in np.unique(body[pick])}
-    centre = np.array([centres[k] for k in body[pick]]).reshape(-1, 3)
+    centre = np.array([centres[int(k)] for k in body[pick]]).reshape(-1, 3)
     mid = 0.5 * (v[a] + v[b])
     tip = mid + 0.3 * (centre - mid)
     tid = len(v) + np.arange(len(pick))
