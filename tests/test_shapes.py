@@ -28,6 +28,7 @@ from sbsr.shapes import (
 )
 from sbsr.shapes.base import MeshBuilder, signed_volume
 from sbsr.shapes.captions import describe
+from shape_checks import assert_closed_outward_components
 
 
 @pytest.fixture(scope="module")
@@ -141,13 +142,7 @@ def test_mirrored_primitives_keep_outward_winding():
 def test_every_component_is_closed_and_outward(collections):
     for shapes in collections.values():
         for s in shapes[:6]:
-            cid = s.component_ids()
-            assert cid.max() + 1 == s.meta["n_components"]
-            for k in range(cid.max() + 1):
-                faces = s.faces[cid == k]
-                comp = trimesh.Trimesh(s.vertices, faces, process=True)
-                assert comp.is_watertight and comp.is_winding_consistent, (s.shape_id, k)
-                assert signed_volume(s.vertices, faces) > 0, (s.shape_id, k)
+            assert_closed_outward_components(s)
 
 
 def test_all_part_names_are_used_in_a_collection(collections):
