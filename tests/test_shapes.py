@@ -26,7 +26,7 @@ from sbsr.shapes import (
     pairwise_chamfer,
     sample_params,
 )
-from sbsr.shapes.base import MeshBuilder, signed_volume
+from sbsr.shapes.base import MeshBuilder, signed_volume, vertex_components
 from sbsr.shapes.captions import describe
 from shape_checks import assert_closed_outward_components
 
@@ -137,6 +137,13 @@ def test_mirrored_primitives_keep_outward_winding():
         b.rod("part", (0, 0, 0), (0, 1, 0), 0.1)
     v, f, _ = b.arrays()
     assert signed_volume(v, f) > 0
+
+
+def test_vertex_components_by_hand():
+    # triangles (0,1,2) and (2,3,4) share vertex 2; (5,6,7) stands alone; vertex 8 is in no face
+    labels = vertex_components(np.array([[0, 1, 2], [2, 3, 4], [5, 6, 7]]), 9)
+    assert len(set(labels[:5])) == 1 and len(set(labels[5:8])) == 1
+    assert len({labels[0], labels[5], labels[8]}) == 3
 
 
 def test_every_component_is_closed_and_outward(collections):

@@ -27,9 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, QhullError
+
+from ..shapes.base import signed_volume, vertex_components
 
 DEFECTS = ("unmerged", "slivers", "flipped", "double_sided", "interior", "fins")
 _ORDER = ("interior", "fins", "slivers", "flipped", "double_sided", "unmerged")
@@ -99,24 +99,16 @@ def _slivers(v, f, p, rng):
     return v, np.concatenate([keep, new]), np.concatenate([p[~pick], ps, ps, ps])
 
 
-def _bodies(v, f):
-    """Connected component of every face (faces sharing a vertex index are connected)."""
-    edges = np.concatenate([f[:, [0, 1]], f[:, [1, 2]]])
-    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(len(v), len(v)))
-    _, label = connected_components(graph, directed=False)
-    return label[f[:, 0]]
-
-
 def _convex_centres(v, f) -> tuple[np.ndarray, dict[int, np.ndarray]]:
-    """The body of every face and, for each convex closed body (its volume within 1% of its convex hull's),
-    its vertex centroid: a point strictly inside it, towards which it can be shrunk without leaving it."""
-    body = _bodies(v, f)
+    """The body (connected component) of every face and, for each convex closed body (its volume within 1%
+    of its convex hull's), its vertex centroid: a point strictly inside it, towards which it can be shrunk
+    without leaving it."""
+    body = vertex_components(f, len(v))[f[:, 0]]
     centres = {}
     for b in np.unique(body):
         faces = f[body == b]
         used = np.unique(faces)
-        tri = v[faces]
-        volume = abs(np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum()) / 6.0
+        volume = abs(signed_volume(v, faces))
         try:
             hull = ConvexHull(v[used]).volume
         except QhullError:           # flat or degenerate: no inside

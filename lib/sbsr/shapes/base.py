@@ -20,6 +20,8 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 import trimesh
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from trimesh import creation
 
 # ----------------------------------------------------------------------------------------------
@@ -157,6 +159,16 @@ def signed_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
     """Signed volume of a closed triangle mesh (divergence theorem); positive for outward normals."""
     t = vertices[faces]
     return float(np.einsum("ij,ij->i", t[:, 0], np.cross(t[:, 1], t[:, 2])).sum() / 6.0)
+
+
+def vertex_components(faces: np.ndarray, n_vertices: int) -> np.ndarray:
+    """Connected-component label of every vertex (vertices joined by the faces' edges; vertices in no face
+    are components of their own)."""
+    faces = np.asarray(faces, dtype=np.int64)
+    rows = faces[:, [0, 1, 2]].ravel()
+    cols = faces[:, [1, 2, 0]].ravel()
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_vertices, n_vertices))
+    return connected_components(graph, directed=False)[1]
 
 
 def circle_section(radius: float = 1.0, n: int = 12) -> np.ndarray:

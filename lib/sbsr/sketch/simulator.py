@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..io import to_jsonable
+from ..shapes.base import vertex_components
 from .knobs import SketchKnobs, knobs_for_skill
 from .strokes import (
     bounding_box,
@@ -125,17 +126,6 @@ def _input_hash(vertices: np.ndarray, faces: np.ndarray, part_ids: np.ndarray | 
     return h.hexdigest()
 
 
-def _vertex_components(faces: np.ndarray, n_vertices: int) -> np.ndarray:
-    """Connected-component label of every vertex (vertices joined by the faces' edges)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    rows = faces[:, [0, 1, 2]].ravel()
-    cols = faces[:, [1, 2, 0]].ravel()
-    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_vertices, n_vertices))
-    return connected_components(graph, directed=False)[1]
-
-
 def distort_proportions(
     vertices: np.ndarray,
     faces: np.ndarray,
@@ -172,7 +162,7 @@ def distort_proportions(
     faces = np.asarray(faces, dtype=np.int64)
     vertex_part = np.full(len(v), -1, dtype=np.int64)
     vertex_part[faces[::-1].ravel()] = np.repeat(part_ids[::-1], faces.shape[1])  # first face wins
-    component = _vertex_components(faces, len(v))
+    component = vertex_components(faces, len(v))
     keys = sorted({(int(a), int(b)) for a, b in zip(vertex_part, component) if a >= 0})
     members = {key: np.flatnonzero((vertex_part == key[0]) & (component == key[1])) for key in keys}
     boxes = {key: (out[idx].min(axis=0), out[idx].max(axis=0)) for key, idx in members.items()}
