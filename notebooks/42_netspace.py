@@ -55,7 +55,7 @@ single_tasks = ["cifar-like", "tin-like", "digits"]
 multi_tasks = ["tin-like"]  # Multi-Architecture NetSpace (Table 5.1 needs tin-like)
 population_tasks = ["cifar-like", "tin-like"]  # Multi-Architecture populations (accuracies of Table C.1)
 # populations (the thesis: 132 ResNet8, 1-600 epochs, 100/16/16; multi 60/50/60/100 + 16 + 16, 300 epochs)
-width = 0.25  # channel multiplier of every network, 1 = as in the paper
+width = 0.25  # channel multiplier of every network (1: as in the paper)
 single_split = [8, 0, 4]
 single_max_epochs = 16
 single_lr = 3e-3  # the thesis: Adam 1e-4 over up to 600 epochs
